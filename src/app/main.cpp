@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/commandline.h"
+#include "common/i18n.h"
+#include "common/logging.h"
+
+#include <QCoreApplication>
+
+#include <swarmshare/version.h>
+
+#ifdef SWARMSHARE_WITH_GUI
+#include "gui/mainwindow.h"
+
+#include <QApplication>
+#include <QMessageBox>
+
+#include <unistd.h>
+#endif
+
+using namespace swarmshare;
+
+namespace {
+
+QStringList argumentsOf(int argc, char* argv[])
+{
+    QStringList args;
+    args.reserve(argc);
+    for (int i = 0; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+    return args;
+}
+
+#ifdef SWARMSHARE_WITH_GUI
+int runGui(int argc, char* argv[], const app::CommandLine& cli, const QStringList& args)
+{
+    QApplication application(argc, argv);
+    QApplication::setApplicationDisplayName(QStringLiteral("Swarmshare"));
+    i18n::install(QStringLiteral("system"));
+
+    const QString configPath = cli.configPath(args);
+    Result<Config> config = Config::load(configPath);
+    if (!config) {
+        const QString message = config.error().message;
+        fprintf(stderr, "swarmshare: %s\n", qPrintable(message));
+        QMessageBox::critical(
+            nullptr, QApplication::translate("main", "Swarmshare cannot start"),
+            QApplication::translate("main", "The configuration file has a problem:\n\n%1")
+                .arg(message));
+        return 1;
+    }
+    i18n::install(config->gui.language);
+
+    logging::Options logOptions;
+    logOptions.directory = config->logDir();
+    logOptions.role = QStringLiteral("gui");
+    logOptions.toStderr = isatty(STDERR_FILENO);
+    logOptions.level = logging::levelFromName(config->log.level).value_or(logging::Level::Info);
+    logOptions.maxFileBytes = config->log.maxFileSize;
+    logOptions.generations = config->log.maxFiles;
+    if (Result<void> logging = logging::install(logOptions); !logging)
+        fprintf(stderr, "swarmshare: %s\n", qPrintable(logging.error().message));
+    qCInfo(lcGui) << "Swarmshare" << SWARMSHARE_VERSION << "starting; config" << configPath;
+
+    gui::MainWindow window(std::move(config).value());
+    window.show();
+    return QApplication::exec();
+}
+#endif
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication::setApplicationName(QStringLiteral("swarmshare"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SWARMSHARE_VERSION));
+
+    const QStringList args = argumentsOf(argc, argv);
+#ifdef SWARMSHARE_WITH_GUI
+    app::CommandLine cli(app::makeVerbs(), true);
+    if (cli.wantsGui(args))
+        return runGui(argc, argv, cli, args);
+#else
+    app::CommandLine cli(app::makeVerbs(), false);
+#endif
+    QCoreApplication application(argc, argv);
+    i18n::install(QStringLiteral("system"));
+    return cli.run(args);
+}

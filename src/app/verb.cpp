@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/verb.h"
+
+#include <cstdio>
+
+namespace swarmshare::app {
+
+VerbContext::VerbContext(QString verbName, const QCommandLineParser& parser, Config config,
+                         QString configPath)
+    : m_verbName(std::move(verbName))
+    , m_parser(parser)
+    , m_config(std::move(config))
+    , m_configPath(std::move(configPath))
+    , m_out(stdout)
+    , m_err(stderr)
+{}
+
+VerbContext::~VerbContext()
+{
+    m_out.flush();
+    m_err.flush();
+}
+
+int VerbContext::usageError(const QString& message)
+{
+    m_err << QStringLiteral("swarmshare %1: %2\n").arg(m_verbName, message)
+          << tr("Try 'swarmshare %1 --help' for more information.").arg(m_verbName) << '\n';
+    m_err.flush();
+    return 2;
+}
+
+int VerbContext::failure(const QString& message)
+{
+    m_err << QStringLiteral("swarmshare %1: %2\n").arg(m_verbName, message);
+    m_err.flush();
+    return 1;
+}
+
+std::vector<std::unique_ptr<Verb>> makeVerbs()
+{
+    std::vector<std::unique_ptr<Verb>> verbs;
+    verbs.push_back(makeConfigVerb());
+    return verbs;
+}
+
+} // namespace swarmshare::app

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "config/config.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <memory>
+#include <vector>
+
+namespace swarmshare::app {
+
+// What a verb gets to work with: its parsed options, the loaded configuration, and the two
+// output streams. usageError() and failure() print "swarmshare VERB: message" on stderr and
+// return the exit status to give back (2 for misuse, 1 for a failure of the work itself).
+class VerbContext {
+    Q_DECLARE_TR_FUNCTIONS(VerbContext)
+
+public:
+    VerbContext(QString verbName, const QCommandLineParser& parser, Config config,
+                QString configPath);
+    ~VerbContext();
+
+    const QCommandLineParser& parser() const { return m_parser; }
+    const Config& config() const { return m_config; }
+    const QString& configPath() const { return m_configPath; }
+    QTextStream& out() { return m_out; }
+    QTextStream& err() { return m_err; }
+
+    int usageError(const QString& message);
+    int failure(const QString& message);
+
+private:
+    QString m_verbName;
+    const QCommandLineParser& m_parser;
+    Config m_config;
+    QString m_configPath;
+    QTextStream m_out;
+    QTextStream m_err;
+};
+
+// One command of `swarmshare VERB ...`. Each verb declares its options and runs to an exit
+// status; verbs that need an event loop run QCoreApplication::exec() themselves.
+class Verb {
+public:
+    virtual ~Verb() = default;
+    virtual QString name() const = 0;
+    virtual QString summary() const = 0;
+    virtual void configure(QCommandLineParser& parser) const = 0;
+    virtual int run(VerbContext& context) = 0;
+};
+
+// Every verb this build has, in the order --help lists them.
+std::vector<std::unique_ptr<Verb>> makeVerbs();
+
+std::unique_ptr<Verb> makeConfigVerb();
+
+} // namespace swarmshare::app
