@@ -20,14 +20,14 @@ mode=${1:-build}
 # The one list of Debian packages, by purpose.
 build_packages=(
     build-essential cmake ninja-build file pkg-config
-    qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-httpserver-dev
+    qt6-base-dev qt6-base-dev-tools qt6-websockets-dev
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
-    libqt6sql6-sqlite libqt6sql6-psql qt6-qpa-plugins libssl-dev
+    libqt6sql6-sqlite libqt6sql6-psql qt6-qpa-plugins libssl-dev libhttp-parser-dev
 )
 test_packages=(
     clang clang-format libclang-rt-14-dev
     python3 python3-libtorrent mktorrent aria2 opentracker wrk
-    postgresql xvfb xauth
+    postgresql xvfb xauth bc time
 )
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }

@@ -10,10 +10,13 @@
 namespace swarmshare {
 
 // An error that stops at a boundary: the message is complete and meant for a person (already
-// translated where it is user-visible); `offset` is a byte position in the input when known.
+// translated where it is user-visible); `offset` is a byte position in the input when known;
+// `code` is a machine-readable kind where callers must tell failures apart ("conflict",
+// "not_found", "unavailable", ...), empty otherwise.
 struct Error {
     QString message;
     qint64 offset = -1;
+    QString code = {};
 };
 
 // Result<T> carries either a value or an Error. Used wherever a failure is an expected outcome
@@ -64,6 +67,11 @@ private:
 inline Error makeError(QString message, qint64 offset = -1)
 {
     return Error{std::move(message), offset};
+}
+
+inline Error makeCodedError(QString code, QString message)
+{
+    return Error{std::move(message), -1, std::move(code)};
 }
 
 } // namespace swarmshare

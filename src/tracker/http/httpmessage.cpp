@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "tracker/http/httpmessage.h"
+
+namespace swarmshare::tracker::http {
+
+namespace {
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+} // namespace
+
+QByteArray percentDecode(QByteArrayView text, bool plusIsSpace)
+{
+    QByteArray out;
+    out.reserve(text.size());
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '%' && i + 2 < text.size()) {
+            const int high = hexValue(text[i + 1]);
+            const int low = hexValue(text[i + 2]);
+            if (high >= 0 && low >= 0) {
+                out += char(high * 16 + low);
+                i += 2;
+                continue;
+            }
+        }
+        out += (plusIsSpace && c == '+') ? ' ' : c;
+    }
+    return out;
+}
+
+QByteArray Request::header(QByteArrayView lowerCaseName) const
+{
+    for (const auto& [name, value] : headers) {
+        if (name == lowerCaseName)
+            return value;
+    }
+    return {};
+}
+
+HeaderList Request::queryItems() const
+{
+    HeaderList items;
+    const QByteArrayView all(query);
+    for (qsizetype start = 0; start < all.size();) {
+        qsizetype end = all.indexOf('&', start);
+        if (end < 0)
+            end = all.size();
+        const QByteArrayView part = all.sliced(start, end - start);
+        start = end + 1;
+        if (part.isEmpty())
+            continue;
+        const qsizetype equals = part.indexOf('=');
+        if (equals < 0)
+            items.append({percentDecode(part, true), QByteArray()});
+        else
+            items.append({percentDecode(part.first(equals), true),
+                          percentDecode(part.sliced(equals + 1), true)});
+    }
+    return items;
+}
+
+QByteArray Request::queryValue(QByteArrayView key) const
+{
+    for (const auto& [name, value] : queryItems()) {
+        if (name == key)
+            return value;
+    }
+    return {};
+}
+
+Response Response::json(int status, QByteArray body)
+{
+    Response response;
+    response.status = status;
+    response.body = std::move(body);
+    return response;
+}
+
+Response Response::text(int status, QByteArray body, QByteArray contentType)
+{
+    Response response;
+    response.status = status;
+    response.contentType = std::move(contentType);
+    response.body = std::move(body);
+    return response;
+}
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 100:
+        return "Continue";
+    case 101:
+        return "Switching Protocols";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    case 505:
+        return "HTTP Version Not Supported";
+    }
+    return "Unknown";
+}
+
+QByteArray serializeHead(const Response& response, int httpMinor, bool close)
+{
+    QByteArray head;
+    head.reserve(160 + response.headers.size() * 40);
+    head += httpMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    head += QByteArray::number(response.status);
+    head += ' ';
+    head += reasonPhrase(response.status);
+    head += "\r\nContent-Type: ";
+    head += response.contentType;
+    head += "\r\nContent-Length: ";
+    head += QByteArray::number(response.body.size());
+    for (const auto& [name, value] : response.headers) {
+        head += "\r\n";
+        head += name;
+        head += ": ";
+        head += value;
+    }
+    if (close)
+        head += "\r\nConnection: close";
+    else if (httpMinor == 0)
+        head += "\r\nConnection: keep-alive";
+    head += "\r\n\r\n";
+    return head;
+}
+
+} // namespace swarmshare::tracker::http

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "tracker/swarmregistry.h"
+
+#include <QRandomGenerator>
+#include <QSet>
+
+#include <algorithm>
+
+namespace swarmshare::tracker {
+
+struct SwarmRegistry::Peer {
+    PeerInfo info;
+    qint64 lastSeen = 0;
+    std::list<Peer*>::iterator seenIt;
+    QHash<QByteArray, bool> files;      // info-hash -> complete
+    QHash<QByteArray, QByteArray> have; // partial holders' bitfields
+    QSet<quint64> leasesAsHolder;
+    QSet<quint64> leasesAsAsker;
+};
+
+struct SwarmRegistry::File {
+    FileInfo info;
+    QSet<Peer*> holders;  // complete
+    QSet<Peer*> leechers; // fetching
+    quint64 completed = 0;
+};
+
+struct SwarmRegistry::Lease {
+    quint64 id = 0;
+    Peer* holder = nullptr;
+    Peer* asker = nullptr;
+    QByteArray infoHash;
+    qint64 expires = 0;
+    std::list<Lease*>::iterator it;
+};
+
+namespace {
+
+Error unknownPeer()
+{
+    return makeCodedError(QStringLiteral("unknown_peer"),
+                          QStringLiteral("this peer is not registered (or was dropped for "
+                                         "silence): register again"));
+}
+
+bool anyBitSet(const QByteArray& bitfield)
+{
+    return std::any_of(bitfield.cbegin(), bitfield.cend(), [](char c) { return c != 0; });
+}
+
+} // namespace
+
+SwarmRegistry::SwarmRegistry(Options options)
+    : m_options(options)
+{}
+
+SwarmRegistry::~SwarmRegistry()
+{
+    qDeleteAll(m_leases);
+    qDeleteAll(m_files);
+    qDeleteAll(m_peers);
+}
+
+SwarmRegistry::File& SwarmRegistry::fileFor(const FileInfo& info, bool* created)
+{
+    File*& file = m_files[info.infoHash];
+    *created = file == nullptr;
+    if (!file) {
+        file = new File;
+        file->info = info;
+    } else if (file->info.pieceCount == 0 && info.pieceCount > 0) {
+        file->info = info; // learnt the details (an /announce peer came first)
+    }
+    return *file;
+}
+
+void SwarmRegistry::touch(Peer& peer, qint64 now)
+{
+    peer.lastSeen = now;
+    m_peersBySeen.splice(m_peersBySeen.end(), m_peersBySeen, peer.seenIt);
+}
+
+void SwarmRegistry::notifySwarm(const QByteArray& infoHash)
+{
+    if (m_listener)
+        m_listener->swarmChanged(infoHash);
+}
+
+QList<SwarmRegistry::FileInfo>
+SwarmRegistry::registerPeer(const PeerInfo& info, const QList<Holding>& holdings, qint64 now)
+{
+    Peer*& slot = m_peers[info.peerId];
+    const bool joined = slot == nullptr;
+    if (joined) {
+        slot = new Peer;
+        slot->seenIt = m_peersBySeen.insert(m_peersBySeen.end(), slot);
+    }
+    Peer& peer = *slot;
+    peer.info = info;
+    touch(peer, now);
+
+    // The new list replaces the old one; files in both stay attached (and known).
+    const qsizetype count = std::min<qsizetype>(holdings.size(), m_options.maxFilesPerPeer);
+    QSet<QByteArray> listed;
+    for (qsizetype i = 0; i < count; ++i)
+        listed.insert(holdings[i].file.infoHash);
+    QHash<QByteArray, bool> previous;
+    previous.swap(peer.files);
+    for (auto it = previous.cbegin(); it != previous.cend(); ++it) {
+        if (!listed.contains(it.key()))
+            detachFrom(peer, it.key());
+    }
+    peer.have.clear();
+
+    QList<FileInfo> added;
+    for (qsizetype i = 0; i < count; ++i) {
+        const Holding& holding = holdings[i];
+        bool created = false;
+        File& file = fileFor(holding.file, &created);
+        if (created)
+            added << holding.file;
+        peer.files.insert(holding.file.infoHash, holding.complete);
+        if (holding.complete) {
+            file.leechers.remove(&peer);
+            file.holders.insert(&peer);
+        } else {
+            file.holders.remove(&peer);
+            file.leechers.insert(&peer);
+            if (!holding.have.isEmpty())
+                peer.have.insert(holding.file.infoHash, holding.have);
+        }
+        notifySwarm(holding.file.infoHash);
+    }
+    if (joined && m_listener)
+        m_listener->peerJoined(peer.info);
+    return added;
+}
+
+void SwarmRegistry::detachFrom(Peer& peer, const QByteArray& infoHash)
+{
+    auto fileIt = m_files.find(infoHash);
+    if (fileIt == m_files.end())
+        return;
+    File* file = fileIt.value();
+    file->holders.remove(&peer);
+    file->leechers.remove(&peer);
+    if (file->holders.isEmpty() && file->leechers.isEmpty()) {
+        m_files.erase(fileIt);
+        delete file;
+    }
+    notifySwarm(infoHash);
+}
+
+Result<void> SwarmRegistry::heartbeat(const QByteArray& peerId,
+                                      const QList<QByteArray>& nowComplete, qint64 now)
+{
+    Peer* peer = m_peers.value(peerId);
+    if (!peer)
+        return unknownPeer();
+    touch(*peer, now);
+    for (const QByteArray& hash : nowComplete) {
+        File* file = m_files.value(hash);
+        if (!file || !file->leechers.remove(peer))
+            continue;
+        file->holders.insert(peer);
+        ++file->completed;
+        peer->files.insert(hash, true);
+        peer->have.remove(hash);
+        notifySwarm(hash);
+    }
+    // Leases live while the asker is still fetching their file: a peer that finished (or
+    // dropped the download) without /complete_transfer lets them run out after leaseTtl.
+    for (quint64 id : std::as_const(peer->leasesAsAsker)) {
+        Lease* lease = m_leases.value(id);
+        if (peer->files.value(lease->infoHash, true))
+            continue;
+        lease->expires = now + m_options.leaseTtlMs;
+        m_leasesByEnd.splice(m_leasesByEnd.end(), m_leasesByEnd, lease->it);
+    }
+    return {};
+}
+
+Result<QList<SwarmRegistry::Grant>> SwarmRegistry::leaseIdlePeers(const QByteArray& askerId,
+                                                                  const QByteArray& infoHash, int n,
+                                                                  qint64 now)
+{
+    Peer* asker = m_peers.value(askerId);
+    if (!asker)
+        return unknownPeer();
+    touch(*asker, now);
+    const File* file = m_files.value(infoHash);
+    if (!file)
+        return makeCodedError(QStringLiteral("not_found"),
+                              QStringLiteral("no online peer has this file"));
+
+    // Leases the asker already holds on this file are renewed, not doubled.
+    QHash<const Peer*, Lease*> mine;
+    for (quint64 id : std::as_const(asker->leasesAsAsker)) {
+        Lease* lease = m_leases.value(id);
+        if (lease->infoHash == infoHash)
+            mine.insert(lease->holder, lease);
+    }
+
+    struct Candidate {
+        Peer* peer;
+        double load;
+        bool complete;
+        quint32 salt;
+    };
+    QList<Candidate> candidates;
+    QRandomGenerator* random = QRandomGenerator::global();
+    const auto consider = [&](Peer* peer, bool complete) {
+        if (peer == asker)
+            return;
+        if (!complete && !anyBitSet(peer->have.value(infoHash)))
+            return; // a leecher with nothing to give yet
+        const int slotCount = std::max(1, peer->info.uploadSlots);
+        const int active = int(peer->leasesAsHolder.size());
+        if (active >= slotCount && !mine.contains(peer))
+            return; // busy
+        candidates.append({peer, double(active) / slotCount, complete, random->generate()});
+    };
+    for (Peer* peer : file->holders)
+        consider(peer, true);
+    for (Peer* peer : file->leechers)
+        consider(peer, false);
+
+    const qsizetype take = std::min<qsizetype>(std::max(n, 0), candidates.size());
+    std::partial_sort(candidates.begin(), candidates.begin() + take, candidates.end(),
+                      [](const Candidate& a, const Candidate& b) {
+                          if (a.load != b.load)
+                              return a.load < b.load;
+                          if (a.complete != b.complete)
+                              return a.complete;
+                          return a.salt < b.salt;
+                      });
+    QList<Grant> grants;
+    grants.reserve(take);
+    for (qsizetype i = 0; i < take; ++i) {
+        Peer* holder = candidates[i].peer;
+        Lease* lease = mine.value(holder);
+        if (!lease) {
+            lease = new Lease{m_nextLeaseId++, holder, asker, infoHash, 0, {}};
+            lease->it = m_leasesByEnd.insert(m_leasesByEnd.end(), lease);
+            m_leases.insert(lease->id, lease);
+            holder->leasesAsHolder.insert(lease->id);
+            asker->leasesAsAsker.insert(lease->id);
+        } else {
+            m_leasesByEnd.splice(m_leasesByEnd.end(), m_leasesByEnd, lease->it);
+        }
+        lease->expires = now + m_options.leaseTtlMs;
+        grants.append({holder->info.peerId, holder->info.address, holder->info.port, lease->id,
+                       candidates[i].complete});
+    }
+    return grants;
+}
+
+Result<int> SwarmRegistry::completeTransfer(const QByteArray& askerId, const QByteArray& infoHash,
+                                            const QList<quint64>& leaseIds, qint64 now)
+{
+    Peer* asker = m_peers.value(askerId);
+    if (!asker)
+        return unknownPeer();
+    touch(*asker, now);
+    int released = 0;
+    for (quint64 id : leaseIds) {
+        const Lease* lease = m_leases.value(id);
+        if (lease && lease->asker == asker && lease->infoHash == infoHash) {
+            releaseLease(id);
+            ++released;
+        }
+    }
+    if (File* file = m_files.value(infoHash)) {
+        const bool wasLeecher = file->leechers.remove(asker);
+        if (!file->holders.contains(asker)) {
+            file->holders.insert(asker);
+            if (wasLeecher)
+                ++file->completed;
+        }
+        asker->files.insert(infoHash, true);
+        asker->have.remove(infoHash);
+        notifySwarm(infoHash);
+    }
+    return released;
+}
+
+void SwarmRegistry::releaseLease(quint64 leaseId)
+{
+    Lease* lease = m_leases.take(leaseId);
+    if (!lease)
+        return;
+    lease->holder->leasesAsHolder.remove(leaseId);
+    lease->asker->leasesAsAsker.remove(leaseId);
+    m_leasesByEnd.erase(lease->it);
+    delete lease;
+}
+
+void SwarmRegistry::dropPeer(Peer& peer)
+{
+    const QList<quint64> held = peer.leasesAsHolder.values();
+    for (quint64 id : held)
+        releaseLease(id);
+    const QList<quint64> asked = peer.leasesAsAsker.values();
+    for (quint64 id : asked)
+        releaseLease(id);
+    for (auto it = peer.files.cbegin(); it != peer.files.cend(); ++it)
+        detachFrom(peer, it.key());
+    m_peersBySeen.erase(peer.seenIt);
+    const QByteArray id = peer.info.peerId;
+    m_peers.remove(id);
+    delete &peer;
+    if (m_listener)
+        m_listener->peerLeft(id);
+}
+
+void SwarmRegistry::removePeer(const QByteArray& peerId)
+{
+    if (Peer* peer = m_peers.value(peerId))
+        dropPeer(*peer);
+}
+
+int SwarmRegistry::expire(qint64 now)
+{
+    while (!m_leasesByEnd.empty() && m_leasesByEnd.front()->expires <= now)
+        releaseLease(m_leasesByEnd.front()->id);
+    int dropped = 0;
+    while (!m_peersBySeen.empty() &&
+           m_peersBySeen.front()->lastSeen + m_options.peerTimeoutMs <= now) {
+        dropPeer(*m_peersBySeen.front());
+        ++dropped;
+    }
+    return dropped;
+}
+
+bool SwarmRegistry::hasPeer(const QByteArray& peerId) const
+{
+    return m_peers.contains(peerId);
+}
+
+bool SwarmRegistry::hasFile(const QByteArray& infoHash) const
+{
+    return m_files.contains(infoHash);
+}
+
+SwarmRegistry::FileStats SwarmRegistry::fileStats(const QByteArray& infoHash) const
+{
+    const File* file = m_files.value(infoHash);
+    if (!file)
+        return {};
+    return {int(file->holders.size()), int(file->leechers.size()), file->completed};
+}
+
+std::optional<SwarmRegistry::FileInfo> SwarmRegistry::fileInfo(const QByteArray& infoHash) const
+{
+    const File* file = m_files.value(infoHash);
+    return file ? std::optional<FileInfo>(file->info) : std::nullopt;
+}
+
+int SwarmRegistry::activeLeases(const QByteArray& peerId) const
+{
+    const Peer* peer = m_peers.value(peerId);
+    return peer ? int(peer->leasesAsHolder.size()) : 0;
+}
+
+QList<int> SwarmRegistry::availability(const QByteArray& infoHash) const
+{
+    const File* file = m_files.value(infoHash);
+    if (!file)
+        return {};
+    QList<int> counts(file->info.pieceCount, int(file->holders.size()));
+    for (const Peer* peer : file->leechers) {
+        const QByteArray have = peer->have.value(infoHash);
+        const qsizetype bits = std::min<qsizetype>(counts.size(), have.size() * 8);
+        for (qsizetype i = 0; i < bits; ++i) {
+            if (have[i / 8] & (0x80 >> (i % 8)))
+                ++counts[i];
+        }
+    }
+    return counts;
+}
+
+} // namespace swarmshare::tracker
