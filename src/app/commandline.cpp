@@ -81,6 +81,8 @@ CommandLine::Parsed CommandLine::parseGlobal(const QStringList& args) const
 
 bool CommandLine::wantsGui(const QStringList& args) const
 {
+    if (args.mid(1).contains(QStringLiteral("--tracker")))
+        return false;
     const Parsed parsed = parseGlobal(args);
     return m_guiAvailable && parsed.ok && !parsed.help && !parsed.version &&
            parsed.positional.isEmpty();
@@ -129,6 +131,11 @@ QString CommandLine::globalHelp() const
 
 int CommandLine::run(const QStringList& args)
 {
+    // --tracker is a mode with its own options (--listen, --db, ...) anywhere on the line.
+    if (args.mid(1).contains(QStringLiteral("--tracker"))) {
+        if (Verb* tracker = findVerb(QStringLiteral("--tracker")))
+            return runVerb(*tracker, args.mid(1), QString());
+    }
     const Parsed parsed = parseGlobal(args);
     const QString tryHelp = tr("Try 'swarmshare --help' for more information.");
     if (!parsed.ok) {

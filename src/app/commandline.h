@@ -11,6 +11,7 @@ namespace swarmshare::app {
 // The `swarmshare` command line:
 //   swarmshare [--config FILE]                  the desktop app
 //   swarmshare [--config FILE] VERB [ARGS...]   a headless command
+//   swarmshare --tracker [OPTIONS]              a tracker role, headless
 //   swarmshare --help | --version
 // Global options may also follow the verb. Exit status 2 for any misuse.
 class CommandLine {

@@ -39,6 +39,8 @@ int VerbContext::failure(const QString& message)
 std::vector<std::unique_ptr<Verb>> makeVerbs()
 {
     std::vector<std::unique_ptr<Verb>> verbs;
+    verbs.push_back(makeCreateVerb());
+    verbs.push_back(makeInfoVerb());
     verbs.push_back(makeConfigVerb());
     return verbs;
 }

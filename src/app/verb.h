@@ -56,5 +56,7 @@ public:
 std::vector<std::unique_ptr<Verb>> makeVerbs();
 
 std::unique_ptr<Verb> makeConfigVerb();
+std::unique_ptr<Verb> makeCreateVerb();
+std::unique_ptr<Verb> makeInfoVerb();
 
 } // namespace swarmshare::app

@@ -31,23 +31,6 @@ QString checkUrl(const QString& text)
     return {};
 }
 
-QString checkDatabase(const QString& text)
-{
-    if (text.isEmpty())
-        return {};
-    if (text.startsWith(u"sqlite:")) {
-        if (text.size() == 7)
-            return Config::tr(
-                "sqlite: needs a file path, as in sqlite:/var/lib/swarmshare/tracker.db");
-        return {};
-    }
-    const QUrl url(text, QUrl::StrictMode);
-    if (url.isValid() && (url.scheme() == u"postgresql" || url.scheme() == u"postgres"))
-        return {};
-    return Config::tr("'%1' is not a database URL (use sqlite:PATH or postgresql://USER@HOST/DB)")
-        .arg(text);
-}
-
 QString checkAddressOrSubnet(const QString& text)
 {
     if (!QHostAddress(text).isNull())
@@ -149,7 +132,7 @@ std::vector<ConfigKey> makeTable()
                   "ADDR:PORT the backup tracker listens on (host-tracker mode)."),
         SS_STRING("trackerServer.proxyListen", trackerServer.proxyListen, checkListenAddress,
                   "ADDR:PORT the failover proxy listens on (host-tracker mode)."),
-        SS_STRING("trackerServer.database", trackerServer.database, checkDatabase,
+        SS_STRING("trackerServer.database", trackerServer.database, checkDatabaseUrl,
                   "Tracker database: empty for SQLite in the data folder, sqlite:PATH, or "
                   "postgresql://USER:PASSWORD@HOST:PORT/DB."),
         SS_INT("trackerServer.heartbeatInterval", trackerServer.heartbeatInterval, 1, 3600,
@@ -158,6 +141,10 @@ std::vector<ConfigKey> makeTable()
                "Seconds an upload-slot lease lasts unless a heartbeat renews it."),
         SS_INT("trackerServer.maxConnections", trackerServer.maxConnections, 1, 1000000,
                "HTTP connections the tracker keeps open at once."),
+        SS_INT("trackerServer.requestsPerSecondPerAddress",
+               trackerServer.requestsPerSecondPerAddress, 0, 1000000,
+               "Requests per second one client address may make on average (bursts of twice "
+               "that). 0: no limit."),
         SS_LIST("trackerServer.trustedProxies", trackerServer.trustedProxies, checkAddressOrSubnet,
                 "Addresses or subnets (CIDR) allowed to pass the client's address in "
                 "X-Forwarded-For."),
@@ -319,6 +306,23 @@ void insertPath(QJsonObject& root, QStringView path, const QJsonValue& value)
 }
 
 } // namespace
+
+QString checkDatabaseUrl(const QString& text)
+{
+    if (text.isEmpty())
+        return {};
+    if (text.startsWith(u"sqlite:")) {
+        if (text.size() == 7)
+            return Config::tr(
+                "sqlite: needs a file path, as in sqlite:/var/lib/swarmshare/tracker.db");
+        return {};
+    }
+    const QUrl url(text, QUrl::StrictMode);
+    if (url.isValid() && (url.scheme() == u"postgresql" || url.scheme() == u"postgres"))
+        return {};
+    return Config::tr("'%1' is not a database URL (use sqlite:PATH or postgresql://USER@HOST/DB)")
+        .arg(text);
+}
 
 const std::vector<ConfigKey>& ConfigKey::all()
 {

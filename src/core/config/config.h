@@ -49,6 +49,7 @@ public:
         int heartbeatInterval = 30; // seconds
         int leaseTtl = 120;         // seconds
         int maxConnections = 4096;
+        int requestsPerSecondPerAddress = 2000; // 0 = no limit
         QStringList trustedProxies = {QStringLiteral("127.0.0.1"), QStringLiteral("::1")};
     } trackerServer;
 
@@ -103,5 +104,7 @@ struct ConfigKey {
 
 // "ADDR:PORT", "[v6]:PORT" -> host and port; returns a problem or "" when fine.
 QString checkListenAddress(const QString& text);
+// "" (default SQLite), "sqlite:PATH", "postgresql://..." ; returns a problem or "" when fine.
+QString checkDatabaseUrl(const QString& text);
 
 } // namespace swarmshare
