@@ -79,9 +79,22 @@ CommandLine::Parsed CommandLine::parseGlobal(const QStringList& args) const
     return parsed;
 }
 
+bool CommandLine::isTrackerMode(const QStringList& args) const
+{
+    // `swarmshare --tracker ...` is a mode; `swarmshare create ... --tracker URL` is an option
+    // of a command: the mode counts only when no command name comes before it.
+    for (const QString& arg : args.mid(1)) {
+        if (arg == u"--tracker")
+            return true;
+        if (findVerb(arg))
+            return false;
+    }
+    return false;
+}
+
 bool CommandLine::wantsGui(const QStringList& args) const
 {
-    if (args.mid(1).contains(QStringLiteral("--tracker")))
+    if (isTrackerMode(args))
         return false;
     const Parsed parsed = parseGlobal(args);
     return m_guiAvailable && parsed.ok && !parsed.help && !parsed.version &&
@@ -131,8 +144,8 @@ QString CommandLine::globalHelp() const
 
 int CommandLine::run(const QStringList& args)
 {
-    // --tracker is a mode with its own options (--listen, --db, ...) anywhere on the line.
-    if (args.mid(1).contains(QStringLiteral("--tracker"))) {
+    // --tracker is a mode with its own options (--listen, --db, ...).
+    if (isTrackerMode(args)) {
         if (Verb* tracker = findVerb(QStringLiteral("--tracker")))
             return runVerb(*tracker, args.mid(1), QString());
     }

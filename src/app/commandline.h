@@ -33,6 +33,7 @@ public:
 private:
     struct Parsed;
     Parsed parseGlobal(const QStringList& args) const;
+    bool isTrackerMode(const QStringList& args) const;
     Verb* findVerb(const QString& name) const;
     QString globalHelp() const;
     int runVerb(Verb& verb, const QStringList& args, const QString& globalConfig);

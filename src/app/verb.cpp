@@ -42,6 +42,7 @@ std::vector<std::unique_ptr<Verb>> makeVerbs()
     verbs.push_back(makeCreateVerb());
     verbs.push_back(makeInfoVerb());
     verbs.push_back(makeConfigVerb());
+    verbs.push_back(makeTrackerVerb());
     return verbs;
 }
 

@@ -58,5 +58,6 @@ std::vector<std::unique_ptr<Verb>> makeVerbs();
 std::unique_ptr<Verb> makeConfigVerb();
 std::unique_ptr<Verb> makeCreateVerb();
 std::unique_ptr<Verb> makeInfoVerb();
+std::unique_ptr<Verb> makeTrackerVerb();
 
 } // namespace swarmshare::app

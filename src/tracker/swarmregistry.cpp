@@ -18,10 +18,52 @@ struct SwarmRegistry::Peer {
     QSet<quint64> leasesAsAsker;
 };
 
+namespace {
+
+// A set with O(1) insert, remove and uniform random pick: a vector plus each item's index.
+template<typename T>
+class IndexedSet {
+public:
+    bool insert(T item)
+    {
+        if (m_index.contains(item))
+            return false;
+        m_index.insert(item, m_items.size());
+        m_items.append(item);
+        return true;
+    }
+    bool remove(T item)
+    {
+        const auto it = m_index.constFind(item);
+        if (it == m_index.cend())
+            return false;
+        const qsizetype at = it.value();
+        m_index.erase(it);
+        if (at != m_items.size() - 1) {
+            m_items[at] = m_items.constLast();
+            m_index[m_items[at]] = at;
+        }
+        m_items.removeLast();
+        return true;
+    }
+    bool contains(T item) const { return m_index.contains(item); }
+    qsizetype size() const { return m_items.size(); }
+    bool isEmpty() const { return m_items.isEmpty(); }
+    const QList<T>& items() const { return m_items; }
+    auto begin() const { return m_items.cbegin(); }
+    auto end() const { return m_items.cend(); }
+
+private:
+    QList<T> m_items;
+    QHash<T, qsizetype> m_index;
+};
+
+} // namespace
+
 struct SwarmRegistry::File {
     FileInfo info;
-    QSet<Peer*> holders;  // complete
-    QSet<Peer*> leechers; // fetching
+    IndexedSet<Peer*> holders;  // complete
+    IndexedSet<Peer*> leechers; // fetching
     quint64 completed = 0;
 };
 
@@ -313,6 +355,70 @@ void SwarmRegistry::dropPeer(Peer& peer)
         m_listener->peerLeft(id);
 }
 
+QList<const SwarmRegistry::PeerInfo*> SwarmRegistry::announce(const PeerInfo& info,
+                                                              const QByteArray& infoHash,
+                                                              bool complete, AnnounceEvent event,
+                                                              int numWant, qint64 now)
+{
+    Peer*& slot = m_peers[info.peerId];
+    const bool joined = slot == nullptr;
+    if (joined) {
+        slot = new Peer;
+        slot->seenIt = m_peersBySeen.insert(m_peersBySeen.end(), slot);
+        slot->info = info;
+    } else {
+        slot->info.address = info.address;
+        slot->info.port = info.port;
+    }
+    Peer& peer = *slot;
+    touch(peer, now);
+    if (event == AnnounceEvent::Stopped) {
+        peer.files.remove(infoHash);
+        detachFrom(peer, infoHash);
+        if (peer.files.isEmpty())
+            dropPeer(peer);
+        return {};
+    }
+    bool created = false;
+    File& file = fileFor({infoHash, QString(), 0, 0, 0}, &created);
+    const bool wasLeecher = file.leechers.contains(&peer);
+    if (complete) {
+        file.leechers.remove(&peer);
+        if (file.holders.insert(&peer) && (wasLeecher || event == AnnounceEvent::Completed))
+            ++file.completed;
+    } else {
+        file.holders.remove(&peer);
+        file.leechers.insert(&peer);
+    }
+    const auto known = peer.files.constFind(infoHash);
+    const bool changed = known == peer.files.cend() || known.value() != complete;
+    peer.files.insert(infoHash, complete);
+    if (changed)
+        notifySwarm(infoHash);
+    if (joined && m_listener)
+        m_listener->peerJoined(peer.info);
+
+    // A seeder needs no other seeders; everyone gets a window of the rest starting at a random
+    // place (O(numWant), and different peers get different windows).
+    QList<const PeerInfo*> result;
+    const qsizetype pool = (complete ? 0 : file.holders.size()) + file.leechers.size();
+    const qsizetype want = std::min<qsizetype>(std::max(numWant, 0), pool);
+    result.reserve(want);
+    QRandomGenerator* random = QRandomGenerator::global();
+    const qsizetype start = pool > 0 ? qsizetype(random->bounded(quint64(pool))) : 0;
+    for (qsizetype i = 0; i < pool && result.size() < want; ++i) {
+        qsizetype at = (start + i) % pool;
+        const Peer* other = nullptr;
+        if (!complete && at < file.holders.size())
+            other = file.holders.items()[at];
+        else
+            other = file.leechers.items()[complete ? at : at - file.holders.size()];
+        if (other != &peer)
+            result << &other->info;
+    }
+    return result;
+}
+
 void SwarmRegistry::removePeer(const QByteArray& peerId)
 {
     if (Peer* peer = m_peers.value(peerId))
@@ -335,6 +441,12 @@ int SwarmRegistry::expire(qint64 now)
 bool SwarmRegistry::hasPeer(const QByteArray& peerId) const
 {
     return m_peers.contains(peerId);
+}
+
+std::optional<SwarmRegistry::PeerInfo> SwarmRegistry::peerInfo(const QByteArray& peerId) const
+{
+    const Peer* peer = m_peers.value(peerId);
+    return peer ? std::optional<PeerInfo>(peer->info) : std::nullopt;
 }
 
 bool SwarmRegistry::hasFile(const QByteArray& infoHash) const

@@ -101,12 +101,21 @@ public:
     // Lease ids that are unknown or not the asker's are ignored (they may have expired).
     Result<int> completeTransfer(const QByteArray& askerId, const QByteArray& infoHash,
                                  const QList<quint64>& leaseIds, qint64 now);
+    // BEP 3 /announce from a standard BitTorrent client (or a Swarmshare peer without an
+    // account): adds or updates this one holding, leaving the peer's others alone; "stopped"
+    // removes it (and the peer when nothing is left). Returns up to `numWant` other peers of the
+    // swarm, a window starting at a random place. The pointers stay valid until the registry
+    // is next changed.
+    enum class AnnounceEvent { None, Started, Completed, Stopped };
+    QList<const PeerInfo*> announce(const PeerInfo& peer, const QByteArray& infoHash, bool complete,
+                                    AnnounceEvent event, int numWant, qint64 now);
     void removePeer(const QByteArray& peerId);
     // Drops peers silent for longer than peerTimeoutMs (with their leases) and leases past
     // their TTL. Returns how many peers were dropped.
     int expire(qint64 now);
 
     bool hasPeer(const QByteArray& peerId) const;
+    std::optional<PeerInfo> peerInfo(const QByteArray& peerId) const;
     bool hasFile(const QByteArray& infoHash) const;
     FileStats fileStats(const QByteArray& infoHash) const;
     std::optional<FileInfo> fileInfo(const QByteArray& infoHash) const;

@@ -184,6 +184,22 @@ private slots:
         QVERIFY(result.err.contains("extra"));
     }
 
+    void trackerModeNeedsNoCommandBeforeIt()
+    {
+        // `--tracker` after a command is that command's option, not the tracker mode.
+        const ProcessResult create = run(
+            {QStringLiteral("create"), QStringLiteral("--tracker"), QStringLiteral("http://a/")});
+        QCOMPARE(create.exitCode, 2);
+        QVERIFY2(create.err.startsWith("swarmshare create: missing PATH"), create.err.constData());
+        const ProcessResult tracker = run({QStringLiteral("--tracker"), QStringLiteral("--help")});
+        QCOMPARE(tracker.exitCode, 0);
+        QVERIFY2(tracker.out.contains("--listen"), tracker.out.constData());
+        const ProcessResult role = run(
+            {QStringLiteral("--tracker"), QStringLiteral("--role"), QStringLiteral("sideways")});
+        QCOMPARE(role.exitCode, 2);
+        QVERIFY2(role.err.contains("sideways"), role.err.constData());
+    }
+
     void documentationListsEveryKey()
     {
         // docs/configuration.md carries the table `swarmshare config --describe` prints.

@@ -82,6 +82,49 @@ private:
         return document.object();
     }
 
+    // libtorrent and `swarmshare info` must read `torrent` the same way.
+    void compareWithLibtorrent(const QString& torrent, qsizetype fileCount)
+    {
+        const ToolRun reference = runTool(QStringLiteral(SWARMSHARE_PYTHON),
+                                          {QStringLiteral(SWARMSHARE_LT_INFO), torrent});
+        QVERIFY2(reference.started, "python3 is missing");
+        QVERIFY2(reference.exitCode == 0, reference.err.constData());
+        const QJsonObject lt = json(reference.out);
+
+        const ProcessResult ours = runSwarmshare(
+            {QStringLiteral("info"), QStringLiteral("--json"), torrent}, m_dir.path());
+        QVERIFY2(ours.exitCode == 0, ours.err.constData());
+        const QJsonObject ss = json(ours.out);
+
+        QCOMPARE(ss.value(QStringLiteral("infoHash")).toString(),
+                 lt.value(QStringLiteral("info_hash")).toString());
+        QCOMPARE(ss.value(QStringLiteral("infoHash")).toString().size(), 40);
+        QCOMPARE(ss.value(QStringLiteral("name")), lt.value(QStringLiteral("name")));
+        QCOMPARE(ss.value(QStringLiteral("pieceLength")).toInteger(),
+                 lt.value(QStringLiteral("piece_length")).toInteger());
+        QCOMPARE(ss.value(QStringLiteral("pieceCount")).toInteger(),
+                 lt.value(QStringLiteral("num_pieces")).toInteger());
+        QCOMPARE(ss.value(QStringLiteral("totalLength")).toInteger(),
+                 lt.value(QStringLiteral("total_size")).toInteger());
+        QCOMPARE(ss.value(QStringLiteral("private")), lt.value(QStringLiteral("private")));
+        QCOMPARE(ss.value(QStringLiteral("comment")), lt.value(QStringLiteral("comment")));
+        QCOMPARE(ss.value(QStringLiteral("createdBy")), lt.value(QStringLiteral("creator")));
+        QCOMPARE(sortedTiers(ss.value(QStringLiteral("trackers")).toArray()),
+                 lt.value(QStringLiteral("trackers")).toArray());
+
+        const QJsonArray ssFiles = ss.value(QStringLiteral("files")).toArray();
+        const QJsonArray ltFiles = lt.value(QStringLiteral("files")).toArray();
+        QCOMPARE(ssFiles.size(), ltFiles.size());
+        QCOMPARE(ssFiles.size(), fileCount);
+        for (qsizetype i = 0; i < ssFiles.size(); ++i) {
+            const QJsonObject mine = ssFiles.at(i).toObject();
+            const QJsonObject theirs = ltFiles.at(i).toObject();
+            QCOMPARE(mine.value(QStringLiteral("path")), theirs.value(QStringLiteral("path")));
+            QCOMPARE(mine.value(QStringLiteral("length")).toInteger(),
+                     theirs.value(QStringLiteral("length")).toInteger());
+        }
+    }
+
 private slots:
     void toolsArePresent()
     {
@@ -151,44 +194,55 @@ private slots:
         QVERIFY2(made.started, "mktorrent is missing");
         QVERIFY2(made.exitCode == 0, made.err.constData());
 
-        const ToolRun reference = runTool(QStringLiteral(SWARMSHARE_PYTHON),
-                                          {QStringLiteral(SWARMSHARE_LT_INFO), torrent});
-        QVERIFY2(reference.started, "python3 is missing");
-        QVERIFY2(reference.exitCode == 0, reference.err.constData());
-        const QJsonObject lt = json(reference.out);
+        compareWithLibtorrent(torrent, files.size());
+    }
 
-        const ProcessResult ours = runSwarmshare(
-            {QStringLiteral("info"), QStringLiteral("--json"), torrent}, m_dir.path());
-        QVERIFY2(ours.exitCode == 0, ours.err.constData());
-        const QJsonObject ss = json(ours.out);
+    void torrentsMadeBySwarmshareMatchLibtorrent_data()
+    {
+        QTest::addColumn<QStringList>("files"); // "relative/path:size"
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QStringList>("options");
+        QTest::newRow("single file, automatic pieces")
+            << QStringList{QStringLiteral("video.bin:3000000")} << QStringLiteral("video.bin")
+            << QStringList{QStringLiteral("--tracker"),
+                           QStringLiteral("http://127.0.0.1:7070/announce")};
+        QTest::newRow("multi-file, empty file, Vietnamese names, private, tiers")
+            << QStringList{QStringLiteral("album/b.txt:1234"),
+                           QStringLiteral("album/a/song.ogg:90000"),
+                           QStringLiteral("album/a/empty:0"),
+                           QStringLiteral("album/Ảnh Đà Lạt.jpg:4321")}
+            << QStringLiteral("album")
+            << QStringList{QStringLiteral("--piece-length"),
+                           QStringLiteral("32K"),
+                           QStringLiteral("--private"),
+                           QStringLiteral("--comment"),
+                           QStringLiteral("kỷ niệm"),
+                           QStringLiteral("--tracker"),
+                           QStringLiteral("http://t1:7000/announce"),
+                           QStringLiteral("--tracker"),
+                           QStringLiteral("http://t2:7070/announce")};
+    }
 
-        QCOMPARE(ss.value(QStringLiteral("infoHash")).toString(),
-                 lt.value(QStringLiteral("info_hash")).toString());
-        QCOMPARE(ss.value(QStringLiteral("infoHash")).toString().size(), 40);
-        QCOMPARE(ss.value(QStringLiteral("name")), lt.value(QStringLiteral("name")));
-        QCOMPARE(ss.value(QStringLiteral("pieceLength")).toInteger(),
-                 lt.value(QStringLiteral("piece_length")).toInteger());
-        QCOMPARE(ss.value(QStringLiteral("pieceCount")).toInteger(),
-                 lt.value(QStringLiteral("num_pieces")).toInteger());
-        QCOMPARE(ss.value(QStringLiteral("totalLength")).toInteger(),
-                 lt.value(QStringLiteral("total_size")).toInteger());
-        QCOMPARE(ss.value(QStringLiteral("private")), lt.value(QStringLiteral("private")));
-        QCOMPARE(ss.value(QStringLiteral("comment")), lt.value(QStringLiteral("comment")));
-        QCOMPARE(ss.value(QStringLiteral("createdBy")), lt.value(QStringLiteral("creator")));
-        QCOMPARE(sortedTiers(ss.value(QStringLiteral("trackers")).toArray()),
-                 lt.value(QStringLiteral("trackers")).toArray());
-
-        const QJsonArray ssFiles = ss.value(QStringLiteral("files")).toArray();
-        const QJsonArray ltFiles = lt.value(QStringLiteral("files")).toArray();
-        QCOMPARE(ssFiles.size(), ltFiles.size());
-        QCOMPARE(ssFiles.size(), files.size());
-        for (qsizetype i = 0; i < ssFiles.size(); ++i) {
-            const QJsonObject mine = ssFiles.at(i).toObject();
-            const QJsonObject theirs = ltFiles.at(i).toObject();
-            QCOMPARE(mine.value(QStringLiteral("path")), theirs.value(QStringLiteral("path")));
-            QCOMPARE(mine.value(QStringLiteral("length")).toInteger(),
-                     theirs.value(QStringLiteral("length")).toInteger());
+    void torrentsMadeBySwarmshareMatchLibtorrent()
+    {
+        QFETCH(QStringList, files);
+        QFETCH(QString, target);
+        QFETCH(QStringList, options);
+        const QDir root(m_dir.filePath(QStringLiteral("created-") +
+                                       QString::fromLatin1(QTest::currentDataTag())));
+        quint32 seed = 100;
+        for (const QString& spec : files) {
+            const qsizetype colon = spec.lastIndexOf(u':');
+            writeData(root.filePath(spec.left(colon)), spec.mid(colon + 1).toLongLong(), seed++);
         }
+        const QString torrent = root.filePath(QStringLiteral("made.torrent"));
+        const ProcessResult made =
+            runSwarmshare(QStringList{QStringLiteral("create"), root.filePath(target),
+                                      QStringLiteral("-o"), torrent} +
+                              options,
+                          m_dir.path());
+        QVERIFY2(made.exitCode == 0, made.err.constData());
+        compareWithLibtorrent(torrent, files.size());
     }
 };
 

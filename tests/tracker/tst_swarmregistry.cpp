@@ -243,6 +243,43 @@ private slots:
         QVERIFY(!registry.hasFile("F"));
     }
 
+    void announceKeepsOtherHoldingsAndSamplesPeers()
+    {
+        Registry registry = makeRegistry();
+        using Event = Registry::AnnounceEvent;
+        registry.registerPeer(peer("A"), {file("G")}, 0);
+        for (int i = 0; i < 30; ++i) {
+            const QByteArray id = "L" + QByteArray::number(i);
+            QVERIFY(
+                registry.announce(peer(id.constData()), "F", false, Event::Started, 50, 0).size() <=
+                i);
+        }
+        registry.announce(peer("S"), "F", true, Event::Started, 0, 0);
+        // A leecher sees seeders and leechers but never itself; numwant bounds the answer.
+        const auto some = registry.announce(peer("L0"), "F", false, Event::None, 10, 1);
+        QCOMPARE(some.size(), 10);
+        QSet<QByteArray> seen;
+        for (const auto& other : registry.announce(peer("L0"), "F", false, Event::None, 100, 1))
+            seen.insert(other->peerId);
+        QCOMPARE(seen.size(), 30); // 29 other leechers + S
+        QVERIFY(!seen.contains("L0"));
+        // A seeder is only told about leechers.
+        for (const auto& other : registry.announce(peer("S"), "F", true, Event::None, 100, 1))
+            QVERIFY(other->peerId.startsWith('L'));
+        // A completes F by announce: G stays held, F gains a seeder and a completed count.
+        registry.announce(peer("A"), "F", false, Event::Started, 0, 2);
+        registry.announce(peer("A"), "F", true, Event::Completed, 0, 3);
+        QCOMPARE(registry.fileStats("F").seeders, 2);
+        QCOMPARE(registry.fileStats("F").completed, 1u);
+        QCOMPARE(registry.fileStats("G").seeders, 1);
+        // Stopped removes the holding; a peer with nothing left is gone.
+        registry.announce(peer("S"), "F", true, Event::Stopped, 0, 4);
+        QVERIFY(!registry.hasPeer("S"));
+        registry.announce(peer("A"), "F", true, Event::Stopped, 0, 4);
+        QVERIFY(registry.hasPeer("A"));
+        QCOMPARE(registry.fileStats("F").seeders, 0);
+    }
+
     void manyPeersAndFilesStayConsistent()
     {
         // 20k peers over 2k files, every operation mixed, then everyone falls silent.

@@ -71,8 +71,13 @@ void Connection::processIncoming()
         return;
     if (m_mode != Mode::Requests || m_awaiting)
         return;
-    if (m_socket->bytesAvailable() > 0)
-        m_buffer += m_socket->readAll();
+    // Read into the connection's own buffer, which keeps its capacity between requests.
+    if (const qint64 available = m_socket->bytesAvailable(); available > 0) {
+        const qsizetype old = m_buffer.size();
+        m_buffer.resize(old + available);
+        const qint64 got = m_socket->read(m_buffer.data() + old, available);
+        m_buffer.resize(old + qMax<qint64>(got, 0));
+    }
     parseBuffered();
 }
 
@@ -81,14 +86,23 @@ void Connection::processIncoming()
 bool Connection::checkFirstRequest()
 {
     const int maxHead = m_server.limits().maxHeaderBytes;
-    const QByteArray head = m_socket->peek(maxHead + 4);
+    // Most first requests fit the stack buffer; a larger limit falls back to the heap.
+    char stackBuffer[8 * 1024 + 4];
+    QByteArray heapBuffer;
+    char* buffer = stackBuffer;
+    if (maxHead + 4 > qsizetype(sizeof stackBuffer)) {
+        heapBuffer.resize(maxHead + 4);
+        buffer = heapBuffer.data();
+    }
+    const qint64 peeked = m_socket->peek(buffer, maxHead + 4);
+    const QByteArrayView head(buffer, qMax<qint64>(peeked, 0));
     const qsizetype end = head.indexOf("\r\n\r\n");
     if (end < 0) {
         if (head.size() > maxHead)
             fail(431, "too_large", "the request head is larger than the limit");
         return false;
     }
-    if (head.left(end).contains("pgrade")) {
+    if (head.first(end).indexOf("pgrade") >= 0) {
         // Parse just the head with a scratch parser to see whether it asks for an upgrade.
         http_parser probe;
         http_parser_init(&probe, HTTP_REQUEST);
@@ -99,7 +113,7 @@ bool Connection::checkFirstRequest()
             static_cast<QByteArray*>(p->data)->append(at, qsizetype(length));
             return 0;
         };
-        http_parser_execute(&probe, &settings, head.constData(), size_t(end + 4));
+        http_parser_execute(&probe, &settings, head.data(), size_t(end + 4));
         if (probe.upgrade && HTTP_PARSER_ERRNO(&probe) == HPE_OK) {
             const QByteArray path = url.left(url.indexOf('?'));
             if (QWebSocketServer* target = m_server.webSocketServerFor(path);
@@ -143,7 +157,7 @@ void Connection::parseBuffered()
         }
     }
     if (m_offset >= m_buffer.size()) {
-        m_buffer.clear();
+        m_buffer.resize(0); // keeps the allocation for the next request
         m_offset = 0;
     } else if (m_offset > 64 * 1024) {
         m_buffer.remove(0, m_offset);
@@ -175,8 +189,9 @@ void Connection::respond(quint64 serial, const Response& response)
     m_awaiting = false;
     m_request = Request();
     const bool close = !m_keepAlive || !m_server.isListening();
-    m_socket->write(serializeHead(response, m_parser.http_minor, close));
-    m_socket->write(response.body);
+    QByteArray bytes = serializeHead(response, m_parser.http_minor, close);
+    bytes += response.body;
+    m_socket->write(bytes);
     if (close) {
         closeNow();
         return;

@@ -20,21 +20,24 @@ int hexValue(char c)
 
 QByteArray percentDecode(QByteArrayView text, bool plusIsSpace)
 {
-    QByteArray out;
-    out.reserve(text.size());
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '%' && i + 2 < text.size()) {
-            const int high = hexValue(text[i + 1]);
-            const int low = hexValue(text[i + 2]);
+    QByteArray out(text.size(), Qt::Uninitialized);
+    char* to = out.data();
+    const char* from = text.data();
+    const char* const end = from + text.size();
+    while (from < end) {
+        const char c = *from++;
+        if (c == '%' && end - from >= 2) {
+            const int high = hexValue(from[0]);
+            const int low = hexValue(from[1]);
             if (high >= 0 && low >= 0) {
-                out += char(high * 16 + low);
-                i += 2;
+                *to++ = char(high * 16 + low);
+                from += 2;
                 continue;
             }
         }
-        out += (plusIsSpace && c == '+') ? ' ' : c;
+        *to++ = (plusIsSpace && c == '+') ? ' ' : c;
     }
+    out.truncate(to - out.constData());
     return out;
 }
 
@@ -50,32 +53,25 @@ QByteArray Request::header(QByteArrayView lowerCaseName) const
 HeaderList Request::queryItems() const
 {
     HeaderList items;
-    const QByteArrayView all(query);
-    for (qsizetype start = 0; start < all.size();) {
-        qsizetype end = all.indexOf('&', start);
-        if (end < 0)
-            end = all.size();
-        const QByteArrayView part = all.sliced(start, end - start);
-        start = end + 1;
-        if (part.isEmpty())
-            continue;
-        const qsizetype equals = part.indexOf('=');
-        if (equals < 0)
-            items.append({percentDecode(part, true), QByteArray()});
-        else
-            items.append({percentDecode(part.first(equals), true),
-                          percentDecode(part.sliced(equals + 1), true)});
-    }
+    forEachQueryItem([&items](QByteArrayView key, QByteArrayView value) {
+        items.append({key.toByteArray(), percentDecode(value, true)});
+    });
     return items;
 }
 
-QByteArray Request::queryValue(QByteArrayView key) const
+QByteArray Request::queryValue(QByteArrayView key, bool* found) const
 {
-    for (const auto& [name, value] : queryItems()) {
-        if (name == key)
-            return value;
-    }
-    return {};
+    QByteArray result;
+    bool seen = false;
+    forEachQueryItem([&](QByteArrayView name, QByteArrayView value) {
+        if (!seen && name == key) {
+            result = percentDecode(value, true);
+            seen = true;
+        }
+    });
+    if (found)
+        *found = seen;
+    return result;
 }
 
 Response Response::json(int status, QByteArray body)

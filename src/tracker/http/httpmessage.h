@@ -27,7 +27,12 @@ struct Request {
     // key=value pairs of the query, split on '&' and '=' and percent-decoded ('+' is a space).
     // Binary-safe: a 20-byte info_hash with %00 bytes comes back intact.
     HeaderList queryItems() const;
-    QByteArray queryValue(QByteArrayView key) const;
+    // The first value of `key` (decoded), or empty; `found` tells an empty value from none.
+    QByteArray queryValue(QByteArrayView key, bool* found = nullptr) const;
+    // Calls visit(decodedKey, rawValue) for each pair without allocating; decode the values
+    // you keep with percentDecode(). Keys are compared after decoding.
+    template<typename Visit>
+    void forEachQueryItem(Visit&& visit) const;
 };
 
 struct Response {
@@ -49,5 +54,28 @@ QByteArray serializeHead(const Response& response, int httpMinor, bool close);
 
 // Percent-decoding that keeps every byte ("%00" gives a NUL byte), '+' as a space when asked.
 QByteArray percentDecode(QByteArrayView text, bool plusIsSpace);
+
+template<typename Visit>
+void Request::forEachQueryItem(Visit&& visit) const
+{
+    const QByteArrayView all(query);
+    for (qsizetype start = 0; start < all.size();) {
+        qsizetype end = all.indexOf('&', start);
+        if (end < 0)
+            end = all.size();
+        const QByteArrayView part = all.sliced(start, end - start);
+        start = end + 1;
+        if (part.isEmpty())
+            continue;
+        const qsizetype equals = part.indexOf('=');
+        const QByteArrayView key = equals < 0 ? part : part.first(equals);
+        const QByteArrayView value = equals < 0 ? QByteArrayView() : part.sliced(equals + 1);
+        // Keys are almost always plain: decode only when they are not.
+        if (key.indexOf('%') < 0 && key.indexOf('+') < 0)
+            visit(key, value);
+        else
+            visit(QByteArrayView(percentDecode(key, true)), value);
+    }
+}
 
 } // namespace swarmshare::tracker::http

@@ -65,13 +65,16 @@ public:
     virtual ~Store() = default;
 
     // Connects and brings the schema up to date (versioned migrations, each in a transaction).
+    // A database written by a newer Swarmshare (a higher schema version) is refused.
     virtual Result<void> open() = 0;
+    // 0 until open() has succeeded.
     virtual int schemaVersion() const = 0;
     // "sqlite" or "postgresql" (for /health and logs).
     virtual QString kind() const = 0;
 
     // Accounts. Usernames are unique without regard to case ("Alice" and "alice" collide);
-    // lookups ignore case too.
+    // lookups ignore case too. Names are compared after Unicode NFC normalisation and case
+    // folding, so the composed and decomposed spellings of "Đức" are one name.
     virtual Result<Account> createAccount(const QString& username, const QByteArray& passwordHash,
                                           const QByteArray& salt, int iterations,
                                           const QDateTime& now) = 0;
@@ -79,7 +82,7 @@ public:
     virtual Result<std::optional<Account>> findAccountById(qint64 id) = 0;
     virtual Result<qint64> accountCount() = 0;
 
-    // Tokens.
+    // Tokens. A tokenHash has 32 bytes; a token must belong to an existing account.
     virtual Result<void> insertToken(const TokenRecord& token) = 0;
     virtual Result<std::optional<TokenRecord>> findToken(const QByteArray& tokenHash) = 0;
     virtual Result<void> deleteToken(const QByteArray& tokenHash) = 0;
@@ -93,9 +96,10 @@ public:
     virtual Result<std::optional<FileRecord>> findFile(const QByteArray& infoHash) = 0;
     // Case-insensitive search: every whitespace-separated word of `query` must occur in the
     // name (substring; % and _ are literal). Newest first, then by name. `metainfo` is left
-    // empty in the results. An empty query lists everything.
+    // empty in the results. An empty query lists everything. `limit` is clamped to 1..1000 and
+    // `offset` to >= 0; a query of more than 32 words is refused ("invalid_argument").
     virtual Result<QList<FileRecord>> searchFiles(const QString& query, int limit, int offset) = 0;
-    // Every file without metainfo (loaded into memory at start-up).
+    // Every file, with `metainfo` left empty, oldest first (loaded into memory at start-up).
     virtual Result<QList<FileRecord>> allFiles() = 0;
     virtual Result<qint64> fileCount() = 0;
 };

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// POST /auth/register, /auth/login, /auth/logout.
+#include "tracker/apimodule.h"
+#include "tracker/jsonbody.h"
+
+namespace swarmshare::tracker {
+
+namespace {
+
+http::Response fromError(const Error& error)
+{
+    const QString& code = error.code;
+    if (code == u"invalid_argument")
+        return errorResponse(ApiError::invalidArgument(error.message));
+    if (code == u"conflict")
+        return errorResponse(ApiError::conflict(error.message));
+    if (code == u"unauthenticated")
+        return errorResponse(ApiError::unauthenticated(error.message));
+    if (code == u"rate_limited")
+        return errorResponse(ApiError::rateLimited(error.message, int(error.offset)));
+    return errorResponse(ApiError::unavailable(error.message));
+}
+
+} // namespace
+
+bool AuthApi::handle(const http::Request& request, const http::Responder& responder)
+{
+    if (request.path == "/auth/register") {
+        requireMethod(request, "POST");
+        const JsonBody body = JsonBody::parse(request.body);
+        const QString username = body.string(QStringLiteral("username"), 64);
+        const QString password = body.string(QStringLiteral("password"), 1024);
+        m_context.accounts.registerAccount(username, password, [responder](Result<Account> made) {
+            if (!made)
+                return responder.send(fromError(made.error()));
+            responder.send(
+                jsonResponse(201, QJsonObject{{QStringLiteral("username"), made->username}}));
+        });
+        return true;
+    }
+    if (request.path == "/auth/login") {
+        requireMethod(request, "POST");
+        const JsonBody body = JsonBody::parse(request.body);
+        const QString username = body.string(QStringLiteral("username"), 64);
+        const QString password = body.string(QStringLiteral("password"), 1024);
+        const QByteArray clientKey =
+            "addr:" + m_context.clientAddress(request).toString().toLatin1();
+        m_context.accounts.login(
+            username, password, clientKey, [responder](Result<Accounts::Session> session) {
+                if (!session)
+                    return responder.send(fromError(session.error()));
+                responder.send(jsonResponse(
+                    200,
+                    QJsonObject{
+                        {QStringLiteral("token"), QString::fromLatin1(session->token)},
+                        {QStringLiteral("expires_at"), session->expiresAt.toString(Qt::ISODate)},
+                        {QStringLiteral("username"), session->account.username},
+                    }));
+            });
+        return true;
+    }
+    if (request.path == "/auth/logout") {
+        requireMethod(request, "POST");
+        m_context.requireAccount(request);
+        const QByteArray token = request.header("authorization").mid(7).trimmed();
+        if (Result<void> done = m_context.accounts.logout(token); !done)
+            TrackerContext::raise(done.error());
+        responder.send(http::Response::json(204, {}));
+        return true;
+    }
+    return false;
+}
+
+} // namespace swarmshare::tracker

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "tracker/http/httpserver.h"
+
+#include <QHostAddress>
+#include <QList>
+#include <QString>
+
+#include <utility>
+
+namespace swarmshare::tracker {
+
+struct TrackerOptions {
+    QString role = QStringLiteral("main");
+    QHostAddress address = QHostAddress(QHostAddress::LocalHost);
+    quint16 port = 7070;
+    QString database;   // --db URL; "" = SQLite file `sqlitePath`
+    QString sqlitePath; // default database file
+    int heartbeatIntervalSec = 30;
+    int leaseTtlSec = 120;
+    http::Limits httpLimits;
+    QList<std::pair<QHostAddress, int>> trustedProxies; // subnets allowed to set X-Forwarded-For
+    double requestsPerSecondPerAddress = 2000;          // 0 = no limit
+    int passwordIterations = 100'000;
+};
+
+} // namespace swarmshare::tracker
