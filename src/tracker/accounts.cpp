@@ -37,6 +37,13 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
+// Names are throttled the way the store compares them (NFC, case-folded), so that "ß"/"SS"
+// or composed/decomposed spellings share one budget of failures.
+QByteArray userKey(const QString& username)
+{
+    return "user:" + username.normalized(QString::NormalizationForm_C).toCaseFolded().toUtf8();
+}
+
 } // namespace
 
 Accounts::Accounts(Store& store, Options options, QObject* parent)
@@ -141,14 +148,13 @@ void Accounts::finishLogin(const std::optional<Account>& account, const QByteArr
                            const QString& username, const QByteArray& clientKey,
                            const std::function<void(Result<Session>)>& done)
 {
-    const QByteArray userKey = "user:" + username.toLower().toUtf8();
     if (!account || !constantTimeEquals(derived, account->passwordHash)) {
-        m_throttle.failed(userKey, nowMs());
+        m_throttle.failed(userKey(username), nowMs());
         m_throttle.failed(clientKey, nowMs());
         return done(makeCodedError(QStringLiteral("unauthenticated"),
                                    QStringLiteral("wrong username or password")));
     }
-    m_throttle.succeeded(userKey);
+    m_throttle.succeeded(userKey(username));
     m_throttle.succeeded(clientKey);
     const QByteArray token =
         randomBytes(32).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);

@@ -27,6 +27,9 @@ public:
     const QString& code() const { return m_code; }
     const QString& message() const { return m_message; }
     int retryAfterSeconds() const { return m_retryAfter; }
+    // For 405: the method the endpoint takes (the Allow header).
+    const QByteArray& allow() const { return m_allow; }
+    void setAllow(QByteArray method) { m_allow = std::move(method); }
 
     QByteArray toJson() const;
 
@@ -35,6 +38,7 @@ private:
     QString m_code;
     QString m_message;
     int m_retryAfter = 0;
+    QByteArray m_allow;
 };
 
 } // namespace swarmshare::tracker

@@ -2,6 +2,7 @@
 // POST /auth/register, /auth/login, /auth/logout.
 #include "tracker/apimodule.h"
 #include "tracker/jsonbody.h"
+#include "tracker/livefeed.h"
 
 namespace swarmshare::tracker {
 
@@ -65,6 +66,7 @@ bool AuthApi::handle(const http::Request& request, const http::Responder& respon
         const QByteArray token = request.header("authorization").mid(7).trimmed();
         if (Result<void> done = m_context.accounts.logout(token); !done)
             TrackerContext::raise(done.error());
+        m_context.feed.revoke(token);
         responder.send(http::Response::json(204, {}));
         return true;
     }

@@ -98,8 +98,9 @@ http::Response FilesApi::metainfo(const QByteArray& infoHash)
                                  QStringLiteral("no .torrent was shared for this file"));
     http::Response response =
         http::Response::text(200, found->value().metainfo, "application/x-bittorrent");
-    // The name is the client's to sanitise; keep it to safe characters in the header.
-    QByteArray name = found->value().name.toUtf8().toPercentEncoding(" ._-()[]");
+    // RFC 8187 ext-value: UTF-8, percent-encoded except attr-char. The client still sanitises
+    // the name before it touches the disk.
+    const QByteArray name = found->value().name.toUtf8().toPercentEncoding("!#$&+^`|");
     response.headers.append(
         {"Content-Disposition", "attachment; filename*=UTF-8''" + name + ".torrent"});
     return response;

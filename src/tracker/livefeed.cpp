@@ -24,10 +24,12 @@ QString compact(const QJsonObject& object)
 
 } // namespace
 
-LiveFeed::LiveFeed(Accounts& accounts, SwarmRegistry& registry, int flushMs, QObject* parent)
+LiveFeed::LiveFeed(Accounts& accounts, SwarmRegistry& registry, int maxClients, int flushMs,
+                   QObject* parent)
     : QObject(parent)
     , m_accounts(accounts)
     , m_registry(registry)
+    , m_maxClients(maxClients)
     , m_server(QStringLiteral("swarmshare"), QWebSocketServer::NonSecureMode)
 {
     connect(&m_server, &QWebSocketServer::newConnection, this, &LiveFeed::accept);
@@ -70,9 +72,15 @@ void LiveFeed::accept()
             socket->deleteLater();
             continue;
         }
+        if (m_clients.size() >= m_maxClients) {
+            socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
+                          QStringLiteral("too many live clients; try again later"));
+            socket->deleteLater();
+            continue;
+        }
         socket->setParent(this);
         socket->setMaxAllowedIncomingMessageSize(kMaxIncoming);
-        m_clients.insert(socket, Client{});
+        m_clients.insert(socket, Client{token, {}});
         connect(socket, &QWebSocket::textMessageReceived, this,
                 [this, socket](const QString& message) { received(socket, message); });
         connect(socket, &QWebSocket::disconnected, this, [this, socket] {
@@ -84,6 +92,34 @@ void LiveFeed::accept()
             socket->deleteLater();
         });
     }
+}
+
+void LiveFeed::closeClient(QWebSocket* socket, const QString& reason)
+{
+    // `disconnected` then forgets the client and its subscriptions.
+    socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
+}
+
+void LiveFeed::revoke(const QByteArray& token)
+{
+    QList<QWebSocket*> closing;
+    for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it) {
+        if (it->token == token)
+            closing << it.key();
+    }
+    for (QWebSocket* socket : std::as_const(closing))
+        closeClient(socket, QStringLiteral("logged out"));
+}
+
+void LiveFeed::revalidate()
+{
+    QList<QWebSocket*> closing;
+    for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it) {
+        if (!m_accounts.authenticate(it->token))
+            closing << it.key();
+    }
+    for (QWebSocket* socket : std::as_const(closing))
+        closeClient(socket, QStringLiteral("the login token is no longer valid"));
 }
 
 void LiveFeed::received(QWebSocket* socket, const QString& message)

@@ -26,12 +26,13 @@ class Accounts;
 // after subscribing); changes are coalesced and sent at most every `flushMs`. `availability`
 // is the per-piece count of peers holding each piece, run-length encoded: [[3,10],[2,5]] means
 // ten pieces held by 3 peers, then five held by 2. {"unsubscribe":[HEX,...]} stops them.
-// A bad token closes the socket with code 1008 (policy violation).
+// A bad token closes the socket with code 1008 (policy violation), and so does logging that
+// token out or its expiry (checked by revalidate()). At most `maxClients` are connected.
 class LiveFeed : public QObject, public SwarmRegistry::Listener {
     Q_OBJECT
 
 public:
-    LiveFeed(Accounts& accounts, SwarmRegistry& registry, int flushMs = 500,
+    LiveFeed(Accounts& accounts, SwarmRegistry& registry, int maxClients, int flushMs = 500,
              QObject* parent = nullptr);
     ~LiveFeed() override;
 
@@ -39,6 +40,10 @@ public:
     int clientCount() const { return int(m_clients.size()); }
 
     void fileAdded(const SwarmRegistry::FileInfo& file);
+    // Closes the feeds opened with `token` (after /auth/logout).
+    void revoke(const QByteArray& token);
+    // Closes the feeds whose token is no longer valid (expired). Called periodically.
+    void revalidate();
     void peerJoined(const SwarmRegistry::PeerInfo& peer) override;
     void peerLeft(const QByteArray& peerId) override;
     void swarmChanged(const QByteArray& infoHash) override;
@@ -47,10 +52,12 @@ public:
 
 private:
     struct Client {
+        QByteArray token;
         QSet<QByteArray> subscriptions;
     };
 
     void accept();
+    void closeClient(QWebSocket* socket, const QString& reason);
     void received(QWebSocket* socket, const QString& message);
     void broadcast(const QJsonObject& event);
     QString swarmMessage(const QByteArray& infoHash) const;
@@ -59,6 +66,7 @@ private:
 
     Accounts& m_accounts;
     SwarmRegistry& m_registry;
+    int m_maxClients;
     QWebSocketServer m_server;
     QHash<QWebSocket*, Client> m_clients;
     QHash<QByteArray, int> m_subscribers; // info-hash -> number of subscribed clients

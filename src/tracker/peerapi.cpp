@@ -15,7 +15,8 @@ constexpr qsizetype kMaxFilesPerRequest = 10'000;
 constexpr qint64 kMaxSize = qint64(1) << 50;
 constexpr qint64 kMinPiece = 16 * 1024;
 constexpr qint64 kMaxPiece = 64 * 1024 * 1024;
-constexpr qsizetype kMaxMetainfo = 1024 * 1024;
+// Base64 inside a body of at most 1 MiB: a .torrent up to 700 KiB fits with room for the rest.
+constexpr qsizetype kMaxMetainfo = 700 * 1024;
 
 // One entry of /register's `files`, checked for consistency.
 SwarmRegistry::Holding readHolding(const JsonBody& file, QByteArray* metainfo)

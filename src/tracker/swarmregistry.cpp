@@ -111,7 +111,9 @@ SwarmRegistry::File& SwarmRegistry::fileFor(const FileInfo& info, bool* created)
         file = new File;
         file->info = info;
     } else if (file->info.pieceCount == 0 && info.pieceCount > 0) {
-        file->info = info; // learnt the details (an /announce peer came first)
+        // An /announce peer came first and gave only the hash: the details are new.
+        file->info = info;
+        *created = true;
     }
     return *file;
 }
@@ -373,6 +375,11 @@ QList<const SwarmRegistry::PeerInfo*> SwarmRegistry::announce(const PeerInfo& in
     Peer& peer = *slot;
     touch(peer, now);
     if (event == AnnounceEvent::Stopped) {
+        // A client that finishes and leaves at once may skip "completed": a stop with nothing
+        // left from a peer known as a leecher is a finished download all the same.
+        if (File* file = m_files.value(infoHash);
+            file && complete && file->leechers.contains(&peer))
+            ++file->completed;
         peer.files.remove(infoHash);
         detachFrom(peer, infoHash);
         if (peer.files.isEmpty())

@@ -85,7 +85,8 @@ public:
     const Options& options() const { return m_options; }
 
     // /register: (re)announces a peer and everything it shares or fetches; replaces the peer's
-    // previous list. Returns the files the registry did not know before.
+    // previous list. Returns the files the registry did not know before (or knew only by hash,
+    // from /announce).
     QList<FileInfo> registerPeer(const PeerInfo& peer, const QList<Holding>& holdings, qint64 now);
     // /heartbeat: keeps the peer alive, and the leases it holds as an asker for files it is
     // still fetching. `nowComplete` lists files it now holds completely. Error code

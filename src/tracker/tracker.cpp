@@ -64,7 +64,8 @@ Result<void> Tracker::start()
 
     m_accounts = std::make_unique<Accounts>(
         *m_store, Accounts::Options{m_options.passwordIterations, 30LL * 24 * 3600 * 1000});
-    m_feed = std::make_unique<LiveFeed>(*m_accounts, m_registry);
+    m_feed =
+        std::make_unique<LiveFeed>(*m_accounts, m_registry, m_options.httpLimits.maxConnections);
     m_registry.setListener(m_feed.get());
     m_context = std::unique_ptr<TrackerContext>(
         new TrackerContext{m_options, *m_store, m_registry, *m_accounts, *m_feed, {}});
@@ -105,7 +106,9 @@ void Tracker::housekeeping()
     const qint64 now = m_context->now();
     if (const int dropped = m_registry.expire(now))
         qCInfo(lcTracker) << dropped << "silent peers dropped";
-    if (++m_housekeepingRounds % 600 == 0) { // every ten minutes
+    if (++m_housekeepingRounds % 60 == 0) // every minute
+        m_feed->revalidate();
+    if (m_housekeepingRounds % 600 == 0) { // every ten minutes
         m_accounts->purge();
         m_rateLimiter.forgetIdle(now);
     }

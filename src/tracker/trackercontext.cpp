@@ -71,6 +71,8 @@ http::Response errorResponse(const ApiError& error)
     http::Response response = http::Response::json(error.status(), error.toJson());
     if (error.retryAfterSeconds() > 0)
         response.headers.append({"Retry-After", QByteArray::number(error.retryAfterSeconds())});
+    if (!error.allow().isEmpty())
+        response.headers.append({"Allow", error.allow()});
     return response;
 }
 
@@ -81,9 +83,12 @@ QString hex(const QByteArray& bytes)
 
 void ApiModule::requireMethod(const http::Request& request, const char* method)
 {
-    if (request.method != method)
-        throw ApiError(405, QStringLiteral("method_not_allowed"),
+    if (request.method != method) {
+        ApiError error(405, QStringLiteral("method_not_allowed"),
                        QStringLiteral("use %1 for this endpoint").arg(QLatin1String(method)));
+        error.setAllow(method);
+        throw error;
+    }
 }
 
 } // namespace swarmshare::tracker

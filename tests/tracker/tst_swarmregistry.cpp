@@ -272,6 +272,10 @@ private slots:
         QCOMPARE(registry.fileStats("F").seeders, 2);
         QCOMPARE(registry.fileStats("F").completed, 1u);
         QCOMPARE(registry.fileStats("G").seeders, 1);
+        // A leecher that stops with nothing left finished without saying "completed".
+        registry.announce(peer("L1"), "F", true, Event::Stopped, 0, 4);
+        QCOMPARE(registry.fileStats("F").completed, 2u);
+        QVERIFY(!registry.hasPeer("L1"));
         // Stopped removes the holding; a peer with nothing left is gone.
         registry.announce(peer("S"), "F", true, Event::Stopped, 0, 4);
         QVERIFY(!registry.hasPeer("S"));

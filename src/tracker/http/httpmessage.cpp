@@ -152,10 +152,13 @@ QByteArray serializeHead(const Response& response, int httpMinor, bool close)
     head += QByteArray::number(response.status);
     head += ' ';
     head += reasonPhrase(response.status);
-    head += "\r\nContent-Type: ";
-    head += response.contentType;
-    head += "\r\nContent-Length: ";
-    head += QByteArray::number(response.body.size());
+    // RFC 9110: a 204 has neither content nor the headers that describe it.
+    if (response.status != 204) {
+        head += "\r\nContent-Type: ";
+        head += response.contentType;
+        head += "\r\nContent-Length: ";
+        head += QByteArray::number(response.body.size());
+    }
     for (const auto& [name, value] : response.headers) {
         head += "\r\n";
         head += name;

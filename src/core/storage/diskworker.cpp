@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "storage/diskworker.h"
+
+#include "common/logging.h"
+#include "common/sha1.h"
+#include "storage/piecechecker.h"
+#include "storage/resumedata.h"
+
+#include <QDir>
+#include <QThread>
+#include <QThreadPool>
+
+namespace swarmshare::storage {
+
+namespace {
+
+void assertOnOwnThread([[maybe_unused]] const QObject* object)
+{
+    Q_ASSERT_X(QThread::currentThread() == object->thread(), "DiskWorker",
+               "called outside the disk thread");
+}
+
+} // namespace
+
+DiskWorker::DiskWorker(FileLayout layout, QByteArray pieceHashes, StorageOptions options,
+                       std::shared_ptr<std::atomic<qint64>> pendingWriteBytes)
+    : m_layout(std::move(layout))
+    , m_hashes(std::move(pieceHashes))
+    , m_options(std::move(options))
+    , m_pendingWriteBytes(std::move(pendingWriteBytes))
+    , m_files(m_layout.files(), m_options.downloadDir, m_options.maxOpenFiles)
+    , m_have(m_layout.pieceCount())
+{}
+
+DiskWorker::~DiskWorker()
+{
+    // A check cut short says nothing about the pieces it did not reach: keep the old resume data
+    // so that the next start checks them again.
+    const bool checking = m_checker != nullptr;
+    m_checker.reset();
+    if (m_opened && !checking && m_dirty)
+        save();
+}
+
+bool DiskWorker::accepting() const
+{
+    return m_opened && !m_failed && !m_checker;
+}
+
+void DiskWorker::fail(const Error& error)
+{
+    qCWarning(lcStorage).noquote() << "storage error:" << error.message;
+    if (m_failed)
+        return;
+    m_failed = true;
+    emit failed(error.message);
+}
+
+void DiskWorker::open(quint64 checkId)
+{
+    assertOnOwnThread(this);
+    if (m_hashes.size() != qsizetype(m_layout.pieceCount()) * Sha1::kSize) {
+        m_checkId = checkId;
+        fail(makeError(tr("The torrent's piece hashes do not match its files")));
+        emit checkFinished(checkId, m_have, 0, false);
+        return;
+    }
+    std::optional<ResumeData> saved;
+    if (!m_options.resumePath.isEmpty() && QFile::exists(m_options.resumePath)) {
+        Result<ResumeData> loaded = ResumeData::load(m_options.resumePath, m_layout, m_hashes);
+        if (loaded)
+            saved = std::move(*loaded);
+        else
+            qCWarning(lcStorage).noquote()
+                << "resume data" << m_options.resumePath
+                << "rejected, checking every piece:" << loaded.error().message;
+    }
+    const ResumePlan plan =
+        planResume(m_layout, saved, ResumeData::statFiles(m_layout, m_options.downloadDir));
+    m_opened = true;
+    m_have = plan.trusted;
+    qCDebug(lcStorage) << "open:" << m_have.count() << "pieces trusted," << plan.toCheck.size()
+                       << "to check";
+    startCheck(plan.toCheck, checkId);
+}
+
+void DiskWorker::recheck(quint64 checkId)
+{
+    assertOnOwnThread(this);
+    m_checker.reset();
+    m_failed = false;
+    m_opened = true;
+    m_files.closeAll(); // a file replaced since it was opened is read afresh
+    const ResumePlan plan =
+        planResume(m_layout, std::nullopt, ResumeData::statFiles(m_layout, m_options.downloadDir));
+    m_have.fill(false);
+    startCheck(plan.toCheck, checkId);
+}
+
+void DiskWorker::startCheck(QList<int> pieces, quint64 checkId)
+{
+    // Partial pieces were not verified: after a check they are simply missing.
+    m_partial.clear();
+    emit forgetAllHashes();
+    m_checkId = checkId;
+    const quint64 generation = ++m_checkGeneration;
+    m_checker = std::make_unique<PieceChecker>(m_layout, m_options.downloadDir, m_hashes,
+                                               std::move(pieces));
+    QThreadPool* pool = m_options.hashPool ? m_options.hashPool : QThreadPool::globalInstance();
+    m_checker->start(
+        pool, [this](int done, int total) { emit checkProgressed(done, total); },
+        [this, generation] {
+            QMetaObject::invokeMethod(
+                this, [this, generation] { finishCheck(generation); }, Qt::QueuedConnection);
+        });
+}
+
+void DiskWorker::cancelCheck()
+{
+    assertOnOwnThread(this);
+    if (m_checker)
+        m_checker->cancel();
+}
+
+void DiskWorker::finishCheck(quint64 generation)
+{
+    if (generation != m_checkGeneration || !m_checker)
+        return;
+    const PieceChecker::Outcome outcome = m_checker->outcome();
+    m_checker.reset();
+    for (int piece = 0; piece < outcome.good.size(); ++piece) {
+        if (outcome.good.test(piece))
+            m_have.set(piece);
+    }
+    m_dirty = true;
+    qCDebug(lcStorage) << "check finished:" << outcome.hashed << "pieces hashed," << m_have.count()
+                       << "of" << m_have.size() << "verified"
+                       << (outcome.cancelled ? "(cancelled)" : "");
+    if (outcome.error)
+        fail(*outcome.error);
+    save();
+    emit checkFinished(m_checkId, m_have, outcome.hashed, outcome.cancelled);
+}
+
+void DiskWorker::writeBlock(int piece, int offset, const QByteArray& data)
+{
+    assertOnOwnThread(this);
+    m_pendingWriteBytes->fetch_sub(data.size(), std::memory_order_relaxed);
+    if (!accepting() || !m_layout.isValidBlock(piece, offset, data.size()) || m_have.test(piece))
+        return;
+    if (!m_emptyFilesCreated) {
+        if (Result<void> created = m_files.createEmptyFiles(); !created)
+            return fail(created.error());
+        m_emptyFilesCreated = true;
+    }
+    PartialPiece& partial = partialPiece(piece);
+    const int block = offset / FileLayout::kBlockSize;
+    if (partial.written.test(block))
+        return; // a duplicate (endgame): the first copy is already on disk and maybe hashed
+    if (Result<void> written = writeSpans(piece, offset, data); !written)
+        return fail(written.error());
+    m_dirty = true;
+    partial.written.set(block);
+    if (offset != partial.fed)
+        return; // early: fed when the cursor gets here
+    feed(piece, partial, data);
+    if (Result<void> fed = feedWrittenBlocks(piece, partial); !fed) {
+        emit forgetHash(partial.token);
+        m_partial.erase(piece);
+        return fail(fed.error());
+    }
+}
+
+DiskWorker::PartialPiece& DiskWorker::partialPiece(int piece)
+{
+    std::unique_ptr<PartialPiece>& slot = m_partial[piece];
+    if (!slot) {
+        slot = std::make_unique<PartialPiece>();
+        slot->written = Bitfield(m_layout.blockCount(piece));
+        slot->token = ++m_nextToken;
+    }
+    return *slot;
+}
+
+void DiskWorker::feed(int piece, PartialPiece& partial, const QByteArray& block)
+{
+    // Held until hashed: the engine's back-pressure counts it.
+    m_pendingWriteBytes->fetch_add(block.size(), std::memory_order_relaxed);
+    partial.fed += block.size();
+    emit hashBlock(partial.token, piece, block, partial.fed == m_layout.pieceSize(piece));
+}
+
+Result<void> DiskWorker::feedWrittenBlocks(int piece, PartialPiece& partial)
+{
+    const qint64 size = m_layout.pieceSize(piece);
+    while (partial.fed < size) {
+        const int block = int(partial.fed / FileLayout::kBlockSize);
+        if (!partial.written.test(block))
+            break;
+        QByteArray data(m_layout.blockSize(piece, block), Qt::Uninitialized);
+        if (Result<void> read = readExact(piece, partial.fed, data.data(), data.size()); !read)
+            return read;
+        feed(piece, partial, data);
+    }
+    return {};
+}
+
+void DiskWorker::onPieceHashed(quint64 token, int piece, const QByteArray& digest)
+{
+    assertOnOwnThread(this);
+    const auto it = m_partial.find(piece);
+    if (it == m_partial.end() || it->second->token != token)
+        return; // an attempt abandoned since (a check started, a read-back failed)
+    m_partial.erase(it);
+    const bool ok =
+        digest == QByteArrayView(m_hashes).sliced(qsizetype(piece) * Sha1::kSize, Sha1::kSize);
+    if (ok) {
+        m_have.set(piece);
+        m_dirty = true;
+    } else {
+        qCInfo(lcStorage) << "piece" << piece << "failed its hash check";
+    }
+    emit pieceVerified(piece, ok);
+}
+
+Result<void> DiskWorker::writeSpans(int piece, int offset, const QByteArray& data)
+{
+    const char* at = data.constData();
+    for (const FileSpan& span : m_layout.blockSpans(piece, offset, data.size())) {
+        if (Result<void> written = m_files.write(span.file, span.offset, at, span.length); !written)
+            return written;
+        at += span.length;
+    }
+    return {};
+}
+
+Result<void> DiskWorker::readExact(int piece, qint64 offset, char* data, qint64 length)
+{
+    for (const FileSpan& span : m_layout.blockSpans(piece, offset, length)) {
+        Result<qint64> read = m_files.read(span.file, span.offset, data, span.length);
+        if (!read)
+            return read.error();
+        if (*read != span.length) {
+            const QString path = QDir::toNativeSeparators(m_files.filePath(span.file));
+            return makeError(tr("\"%1\" is missing or shorter than expected").arg(path));
+        }
+        data += span.length;
+    }
+    return {};
+}
+
+void DiskWorker::readBlock(quint64 tag, int piece, int offset, int length)
+{
+    assertOnOwnThread(this);
+    if (!accepting() || !m_layout.isValidRequest(piece, offset, length) || !m_have.test(piece)) {
+        emit blockReadFailed(tag, piece, offset);
+        return;
+    }
+    QByteArray data(length, Qt::Uninitialized);
+    if (Result<void> read = readExact(piece, offset, data.data(), length); !read) {
+        fail(read.error());
+        emit blockReadFailed(tag, piece, offset);
+        return;
+    }
+    emit blockRead(tag, piece, offset, data);
+}
+
+void DiskWorker::saveResumeData(bool onlyIfChanged)
+{
+    assertOnOwnThread(this);
+    // The periodic save stays silent when there is nothing (trustworthy) to save.
+    if (onlyIfChanged && (!m_dirty || m_checker))
+        return;
+    if (m_options.resumePath.isEmpty() || !m_opened || m_checker) {
+        // Nothing trustworthy to save before the first check has finished.
+        emit resumeDataSaved(false);
+        return;
+    }
+    save();
+}
+
+void DiskWorker::save()
+{
+    if (m_options.resumePath.isEmpty())
+        return;
+    ResumeData data;
+    data.have = m_have;
+    data.files = ResumeData::statFiles(m_layout, m_options.downloadDir);
+    const Result<void> saved = data.save(m_options.resumePath, m_layout, m_hashes);
+    if (saved)
+        m_dirty = false;
+    else
+        qCWarning(lcStorage).noquote() << saved.error().message;
+    emit resumeDataSaved(saved.ok());
+}
+
+void DiskWorker::clearError()
+{
+    assertOnOwnThread(this);
+    m_failed = false;
+    m_files.closeAll(); // reopen: the user may have freed space or put the file back
+}
+
+} // namespace swarmshare::storage

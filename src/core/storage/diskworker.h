@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "common/bitfield.h"
+#include "common/result.h"
+#include "storage/filecache.h"
+#include "storage/filelayout.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+#include <unordered_map>
+
+class QThread;
+class QThreadPool;
+
+namespace swarmshare::storage {
+
+class PieceChecker;
+
+struct StorageOptions {
+    QString downloadDir;              // the torrent's files are created under it
+    QString resumePath;               // "" = no resume data
+    int maxOpenFiles = 32;            // per torrent (Transmission's default, libtorrent's is 40)
+    int resumeSaveIntervalMs = 60000; // periodic save while something changed; 0 = on request
+    QThreadPool* hashPool = nullptr;  // checks hash on it; nullptr = QThreadPool::globalInstance()
+    QThread* hashThread = nullptr;    // downloads hash on it (BlockHasher); nullptr = disk thread
+};
+
+// The disk side of a PieceStorage: lives on the disk thread and is only ever called there,
+// through queued calls that PieceStorage posts. It owns the file handles, the pieces being
+// downloaded and the authoritative have-bitfield; it answers with signals. The SHA-1 of a piece
+// being downloaded is computed by a BlockHasher, which it feeds through the hash* signals.
+// Not meant to be used directly: see PieceStorage.
+class DiskWorker : public QObject {
+    Q_OBJECT
+
+public:
+    DiskWorker(FileLayout layout, QByteArray pieceHashes, StorageOptions options,
+               std::shared_ptr<std::atomic<qint64>> pendingWriteBytes);
+    ~DiskWorker() override;
+
+    void open(quint64 checkId);
+    void recheck(quint64 checkId);
+    void cancelCheck();
+    void writeBlock(int piece, int offset, const QByteArray& data);
+    void readBlock(quint64 tag, int piece, int offset, int length);
+    void saveResumeData(bool onlyIfChanged);
+    void clearError();
+    void onPieceHashed(quint64 token, int piece, const QByteArray& digest);
+
+signals:
+    void checkProgressed(int done, int total);
+    void checkFinished(quint64 checkId, const swarmshare::Bitfield& have, int piecesHashed,
+                       bool cancelled);
+    void pieceVerified(int piece, bool ok);
+    void blockRead(quint64 tag, int piece, int offset, const QByteArray& data);
+    void blockReadFailed(quint64 tag, int piece, int offset);
+    void failed(const QString& message);
+    void resumeDataSaved(bool ok);
+    // To the BlockHasher: the blocks of a piece in order, `last` on its final one.
+    void hashBlock(quint64 token, int piece, const QByteArray& block, bool last);
+    void forgetHash(quint64 token);
+    void forgetAllHashes();
+
+private:
+    // A piece being downloaded. A block written at the hash cursor goes to the hasher in the
+    // buffer it came in, so a piece that arrives in order is never read back; blocks that arrive
+    // early are read back from disk (the page cache) when the cursor reaches them.
+    struct PartialPiece {
+        Bitfield written;
+        qint64 fed = 0;    // the hash cursor: bytes handed to the hasher
+        quint64 token = 0; // this attempt's job at the hasher
+    };
+
+    void startCheck(QList<int> pieces, quint64 checkId);
+    void finishCheck(quint64 generation);
+    void fail(const Error& error);
+    bool accepting() const;
+    Result<void> writeSpans(int piece, int offset, const QByteArray& data);
+    Result<void> readExact(int piece, qint64 offset, char* data, qint64 length);
+    PartialPiece& partialPiece(int piece);
+    void feed(int piece, PartialPiece& partial, const QByteArray& block);
+    Result<void> feedWrittenBlocks(int piece, PartialPiece& partial);
+    void save();
+
+    FileLayout m_layout;
+    QByteArray m_hashes;
+    StorageOptions m_options;
+    std::shared_ptr<std::atomic<qint64>> m_pendingWriteBytes;
+    FileCache m_files;
+    Bitfield m_have;
+    std::unordered_map<int, std::unique_ptr<PartialPiece>> m_partial;
+    std::unique_ptr<PieceChecker> m_checker;
+    quint64 m_checkGeneration = 0; // tells a finished check from one that was replaced
+    quint64 m_checkId = 0;         // the caller's id of the running check, echoed back
+    quint64 m_nextToken = 0;
+    bool m_opened = false;
+    bool m_failed = false;
+    bool m_dirty = false; // have or file contents changed since the last save
+    bool m_emptyFilesCreated = false;
+};
+
+} // namespace swarmshare::storage

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "storage/filecache.h"
+
+#include "common/logging.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+namespace swarmshare::storage {
+
+namespace {
+
+QString displayPath(const QString& path)
+{
+    return QDir::toNativeSeparators(path);
+}
+
+#ifdef Q_OS_UNIX
+// pread/pwrite loops: a regular file only returns short at its end, but signals and devices may
+// interrupt or split a transfer. Return the bytes moved, or -1 with errno set.
+qint64 readAt(QFile& file, qint64 offset, char* data, qint64 length)
+{
+    qint64 done = 0;
+    while (done < length) {
+        const ssize_t n =
+            ::pread(file.handle(), data + done, size_t(length - done), off_t(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        done += n;
+    }
+    return done;
+}
+
+qint64 writeAt(QFile& file, qint64 offset, const char* data, qint64 length)
+{
+    qint64 done = 0;
+    while (done < length) {
+        const ssize_t n =
+            ::pwrite(file.handle(), data + done, size_t(length - done), off_t(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += n;
+    }
+    return done;
+}
+
+QString lastError()
+{
+    return qt_error_string(errno);
+}
+
+// A file deleted (or replaced by a rename) while we hold it open can still be read and written
+// on Unix, silently: the data would go nowhere the user can see.
+bool isUnlinked(QFile& file)
+{
+    struct stat info {};
+    return ::fstat(file.handle(), &info) == 0 && info.st_nlink == 0;
+}
+#else
+qint64 readAt(QFile& file, qint64 offset, char* data, qint64 length)
+{
+    return file.seek(offset) ? file.read(data, length) : -1;
+}
+
+qint64 writeAt(QFile& file, qint64 offset, const char* data, qint64 length)
+{
+    return file.seek(offset) && file.write(data, length) == length ? length : -1;
+}
+
+QString lastError()
+{
+    return QString();
+}
+
+bool isUnlinked(QFile& file)
+{
+    return !file.exists();
+}
+#endif
+
+} // namespace
+
+FileCache::FileCache(torrent::FileList files, QString root, int maxOpen)
+    : m_files(std::move(files))
+    , m_root(std::move(root))
+    , m_slots(size_t(qMax(maxOpen, 1)))
+    , m_slotOfFile(size_t(m_files.size()), -1)
+{}
+
+FileCache::~FileCache() = default;
+
+QString FileCache::filePath(int file) const
+{
+    return QDir(m_root).filePath(m_files.at(file).path);
+}
+
+int FileCache::openCount() const
+{
+    int count = 0;
+    for (const Slot& slot : m_slots)
+        count += slot.handle ? 1 : 0;
+    return count;
+}
+
+void FileCache::closeAll()
+{
+    for (Slot& slot : m_slots)
+        close(slot);
+}
+
+void FileCache::close(Slot& slot)
+{
+    if (slot.file >= 0)
+        m_slotOfFile[size_t(slot.file)] = -1;
+    slot.handle.reset();
+    slot.file = -1;
+    slot.writable = false;
+}
+
+FileCache::Slot& FileCache::freeSlot()
+{
+    Slot* oldest = &m_slots.front();
+    for (Slot& slot : m_slots) {
+        if (!slot.handle)
+            return slot;
+        if (slot.lastUse < oldest->lastUse)
+            oldest = &slot;
+    }
+    close(*oldest);
+    return *oldest;
+}
+
+Result<std::unique_ptr<QFile>> FileCache::openNew(int file, Access access) const
+{
+    const QString path = filePath(file);
+    auto handle = std::make_unique<QFile>(path);
+    if (access == Access::Read) {
+        if (!handle->open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
+            if (!QFileInfo::exists(path))
+                return std::unique_ptr<QFile>();
+            return makeError(
+                tr("Cannot open \"%1\": %2").arg(displayPath(path), handle->errorString()));
+        }
+        return handle;
+    }
+    const QString folder = QFileInfo(path).absolutePath();
+    if (!QDir().mkpath(folder))
+        return makeError(tr("Cannot create the folder \"%1\"").arg(displayPath(folder)));
+    if (!handle->open(QIODevice::ReadWrite | QIODevice::Unbuffered))
+        return makeError(
+            tr("Cannot open \"%1\": %2").arg(displayPath(path), handle->errorString()));
+    // Only regular files have a size to set: a symlink to a device is used as it is. A longer
+    // file is left alone: the bytes past the torrent's end are the user's, not ours to cut.
+    const qint64 length = m_files.at(file).length;
+    if (QFileInfo(path).isFile() && handle->size() < length && !handle->resize(length)) {
+        return makeError(
+            tr("Cannot allocate \"%1\": %2").arg(displayPath(path), handle->errorString()));
+    }
+    return handle;
+}
+
+Result<QFile*> FileCache::open(int file, Access access)
+{
+    const int index = m_slotOfFile[size_t(file)];
+    if (index >= 0) {
+        Slot& slot = m_slots[size_t(index)];
+        if (isUnlinked(*slot.handle)) {
+            close(slot);
+            return makeError(
+                tr("\"%1\" was deleted while in use").arg(displayPath(filePath(file))));
+        }
+        if (access == Access::Read || slot.writable) {
+            slot.lastUse = ++m_clock;
+            return slot.handle.get();
+        }
+        close(slot); // reopen read-write below
+    }
+    Result<std::unique_ptr<QFile>> opened = openNew(file, access);
+    if (!opened)
+        return opened.error();
+    if (!*opened)
+        return static_cast<QFile*>(nullptr);
+    Slot& slot = freeSlot();
+    slot.file = file;
+    slot.writable = access == Access::Write;
+    slot.lastUse = ++m_clock;
+    slot.handle = std::move(*opened);
+    m_slotOfFile[size_t(file)] = int(&slot - m_slots.data());
+    return slot.handle.get();
+}
+
+Result<qint64> FileCache::read(int file, qint64 offset, char* data, qint64 length)
+{
+    Result<QFile*> opened = open(file, Access::Read);
+    if (!opened)
+        return opened.error();
+    if (*opened == nullptr)
+        return qint64(0);
+    const qint64 n = readAt(**opened, offset, data, length);
+    if (n < 0)
+        return makeError(
+            tr("Cannot read \"%1\": %2").arg(displayPath(filePath(file)), lastError()));
+    return n;
+}
+
+Result<void> FileCache::write(int file, qint64 offset, const char* data, qint64 length)
+{
+    Result<QFile*> opened = open(file, Access::Write);
+    if (!opened)
+        return opened.error();
+    if (writeAt(**opened, offset, data, length) != length) {
+        const QString why = lastError();
+        qCWarning(lcStorage) << "write failed:" << filePath(file) << why;
+        return makeError(tr("Cannot write to \"%1\": %2").arg(displayPath(filePath(file)), why));
+    }
+    return {};
+}
+
+Result<void> FileCache::createEmptyFiles()
+{
+    for (int file = 0; file < m_files.size(); ++file) {
+        if (m_files.at(file).length != 0 || QFileInfo::exists(filePath(file)))
+            continue;
+        Result<std::unique_ptr<QFile>> created = openNew(file, Access::Write);
+        if (!created)
+            return created.error();
+    }
+    return {};
+}
+
+} // namespace swarmshare::storage
