@@ -41,6 +41,7 @@ std::vector<std::unique_ptr<Verb>> makeVerbs()
     std::vector<std::unique_ptr<Verb>> verbs;
     verbs.push_back(makeCreateVerb());
     verbs.push_back(makeInfoVerb());
+    verbs.push_back(makeVerifyVerb());
     verbs.push_back(makeConfigVerb());
     verbs.push_back(makeTrackerVerb());
     return verbs;

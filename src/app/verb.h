@@ -59,5 +59,6 @@ std::unique_ptr<Verb> makeConfigVerb();
 std::unique_ptr<Verb> makeCreateVerb();
 std::unique_ptr<Verb> makeInfoVerb();
 std::unique_ptr<Verb> makeTrackerVerb();
+std::unique_ptr<Verb> makeVerifyVerb();
 
 } // namespace swarmshare::app

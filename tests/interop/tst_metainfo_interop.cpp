@@ -82,9 +82,14 @@ private:
         return document.object();
     }
 
-    // libtorrent and `swarmshare info` must read `torrent` the same way.
-    void compareWithLibtorrent(const QString& torrent, qsizetype fileCount)
+    // libtorrent and `swarmshare info` must read `torrent` the same way, and `swarmshare
+    // verify` must find the data under `dataRoot` complete.
+    void compareWithLibtorrent(const QString& torrent, qsizetype fileCount, const QString& dataRoot)
     {
+        const ProcessResult verified = runSwarmshare(
+            {QStringLiteral("verify"), torrent, QStringLiteral("--data"), dataRoot}, m_dir.path());
+        QVERIFY2(verified.exitCode == 0, verified.out + verified.err);
+
         const ToolRun reference = runTool(QStringLiteral(SWARMSHARE_PYTHON),
                                           {QStringLiteral(SWARMSHARE_LT_INFO), torrent});
         QVERIFY2(reference.started, "python3 is missing");
@@ -194,7 +199,7 @@ private slots:
         QVERIFY2(made.started, "mktorrent is missing");
         QVERIFY2(made.exitCode == 0, made.err.constData());
 
-        compareWithLibtorrent(torrent, files.size());
+        compareWithLibtorrent(torrent, files.size(), root.path());
     }
 
     void torrentsMadeBySwarmshareMatchLibtorrent_data()
@@ -242,7 +247,7 @@ private slots:
                               options,
                           m_dir.path());
         QVERIFY2(made.exitCode == 0, made.err.constData());
-        compareWithLibtorrent(torrent, files.size());
+        compareWithLibtorrent(torrent, files.size(), root.path());
     }
 };
 
