@@ -44,6 +44,7 @@ PieceChecker::PieceChecker(FileLayout layout, QString root, QByteArray pieceHash
     , m_hashes(std::move(pieceHashes))
     , m_pieces(std::move(pieces))
     , m_good(size_t(m_pieces.size()), 0)
+    , m_digests(m_hashes.isEmpty() ? m_pieces.size() * 20 : 0, '\0')
 {}
 
 PieceChecker::~PieceChecker()
@@ -57,6 +58,7 @@ void PieceChecker::start(QThreadPool* pool, ProgressFn progress, FinishedFn fini
     Q_ASSERT(m_tasks.isEmpty());
     m_progress = std::move(progress);
     m_finished = std::move(finished);
+    m_digestOut = m_digests.data(); // detached here, before any task runs
     if (m_pieces.isEmpty()) {
         if (m_finished)
             m_finished();
@@ -91,8 +93,14 @@ void PieceChecker::runTask()
                 m_error = digest.error();
         } else if (digest->has_value()) {
             m_hashed.fetch_add(1);
-            m_good[size_t(at)] =
-                **digest == QByteArrayView(m_hashes).sliced(qsizetype(piece) * 20, 20) ? 1 : 0;
+            if (m_hashes.isEmpty()) {
+                // Each task writes only the 20 bytes of the positions it claimed.
+                std::copy_n((*digest)->constData(), 20, m_digestOut + qsizetype(at) * 20);
+                m_good[size_t(at)] = 1;
+            } else {
+                m_good[size_t(at)] =
+                    **digest == QByteArrayView(m_hashes).sliced(qsizetype(piece) * 20, 20) ? 1 : 0;
+            }
         }
         reportProgress(m_done.fetch_add(1) + 1);
     }
@@ -118,6 +126,7 @@ PieceChecker::Outcome PieceChecker::outcome() const
             outcome.good.set(m_pieces.at(at));
     }
     outcome.hashed = m_hashed.load();
+    outcome.digests = m_digests;
     outcome.cancelled = m_cancelled.load() && m_done.load() < m_pieces.size();
     QMutexLocker lock(&m_errorMutex);
     outcome.error = m_error;

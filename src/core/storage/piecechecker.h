@@ -38,12 +38,16 @@ public:
     struct Outcome {
         Bitfield good;  // size = piece count; pieces whose data matched
         int hashed = 0; // pieces read completely and hashed
+        // Without expected hashes (torrent creation): the SHA-1 of every piece, concatenated,
+        // in piece order; `good` then marks the pieces whose data was all there.
+        QByteArray digests;
         bool cancelled = false;
         std::optional<Error> error; // the first read error, if any
     };
     using ProgressFn = std::function<void(int done, int total)>;
     using FinishedFn = std::function<void()>;
 
+    // `pieceHashes` empty: nothing to compare against, the checker records digests instead.
     PieceChecker(FileLayout layout, QString root, QByteArray pieceHashes, QList<int> pieces);
     ~PieceChecker();
     PieceChecker(const PieceChecker&) = delete;
@@ -68,6 +72,8 @@ private:
     QByteArray m_hashes;
     QList<int> m_pieces;
     std::vector<char> m_good; // per position in m_pieces; each written by one task only
+    QByteArray m_digests;     // 20 bytes per position when recording; same rule
+    char* m_digestOut = nullptr;
     ProgressFn m_progress;
     FinishedFn m_finished;
     QList<QFuture<void>> m_tasks;

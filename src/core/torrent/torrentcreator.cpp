@@ -3,13 +3,18 @@
 
 #include "bencode/encoder.h"
 #include "common/sha1.h"
+#include "storage/filelayout.h"
+#include "storage/piecechecker.h"
 
 #include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
+#include <QThread>
+#include <QThreadPool>
 
 #include <algorithm>
+#include <numeric>
 #include <swarmshare/version.h>
 
 namespace swarmshare::torrent {
@@ -52,7 +57,6 @@ int TorrentCreator::pieceCount() const
 Result<void> TorrentCreator::prepare()
 {
     m_files.clear();
-    m_sources.clear();
     m_totalBytes = 0;
     const QFileInfo source(m_options.sourcePath);
     if (!source.exists())
@@ -60,11 +64,11 @@ Result<void> TorrentCreator::prepare()
     m_name = source.absoluteFilePath() == QDir::rootPath() ? QString() : source.fileName();
     if (m_name.isEmpty())
         return makeError(tr("%1 has no name to share it under").arg(m_options.sourcePath));
+    m_root = source.absolutePath();
 
     if (source.isFile()) {
         m_multiFile = false;
         m_files << FileEntry{m_name, source.size()};
-        m_sources << PieceHasher::File{source.absoluteFilePath(), source.size()};
         m_totalBytes = source.size();
     } else if (source.isDir()) {
         m_multiFile = true;
@@ -100,7 +104,6 @@ Result<void> TorrentCreator::listFolder(const QString& root)
     struct Found {
         QByteArray key; // relative UTF-8 path: the sort key
         QString relative;
-        QString absolute;
         qint64 size;
     };
     QList<Found> found;
@@ -114,13 +117,12 @@ Result<void> TorrentCreator::listFolder(const QString& root)
         if (!info.isReadable())
             return makeError(tr("cannot read %1").arg(info.absoluteFilePath()));
         const QString relative = QDir(root).relativeFilePath(info.absoluteFilePath());
-        found << Found{relative.toUtf8(), relative, info.absoluteFilePath(), info.size()};
+        found << Found{relative.toUtf8(), relative, info.size()};
     }
     std::sort(found.begin(), found.end(),
               [](const Found& a, const Found& b) { return a.key < b.key; });
     for (const Found& file : std::as_const(found)) {
         m_files << FileEntry{m_name + QLatin1Char('/') + file.relative, file.size};
-        m_sources << PieceHasher::File{file.absolute, file.size};
         m_totalBytes += file.size;
     }
     if (m_files.isEmpty())
@@ -131,13 +133,11 @@ Result<void> TorrentCreator::listFolder(const QString& root)
 void TorrentCreator::cancel()
 {
     m_cancelled.store(true);
-    if (m_hasher)
-        m_hasher->cancel();
 }
 
 qint64 TorrentCreator::bytesHashed() const
 {
-    return m_hasher ? m_hasher->bytesHashed() : 0;
+    return qMin(m_totalBytes, qint64(m_piecesHashed.load()) * m_pieceLength);
 }
 
 Result<CreatedTorrent> TorrentCreator::create()
@@ -146,14 +146,32 @@ Result<CreatedTorrent> TorrentCreator::create()
         if (Result<void> prepared = prepare(); !prepared)
             return prepared.error();
     }
-    m_hasher = std::make_unique<PieceHasher>(m_sources, m_pieceLength, m_options.threads);
-    if (m_cancelled.load())
-        m_hasher->cancel();
-    Result<QByteArray> hashes = m_hasher->run();
-    if (!hashes)
-        return hashes.error();
+    Result<storage::FileLayout> layout = storage::FileLayout::create(m_files, m_pieceLength);
+    if (!layout)
+        return layout.error();
+    QList<int> pieces(layout->pieceCount());
+    std::iota(pieces.begin(), pieces.end(), 0);
+    QThreadPool pool;
+    pool.setMaxThreadCount(m_options.threads > 0 ? m_options.threads
+                                                 : qMax(1, QThread::idealThreadCount()));
+    // No expected hashes: the checker records the digest of every piece.
+    storage::PieceChecker checker(*layout, m_root, {}, pieces);
+    checker.start(&pool, [this](int done, int) { m_piecesHashed.store(done); }, {});
+    while (!pool.waitForDone(50)) {
+        if (m_cancelled.load())
+            checker.cancel();
+    }
+    const storage::PieceChecker::Outcome outcome = checker.outcome();
+    if (outcome.error)
+        return *outcome.error;
+    if (m_cancelled.load() || outcome.cancelled)
+        return makeError(tr("hashing was cancelled"));
+    if (!outcome.good.all())
+        return makeError(tr("a file under %1 changed while it was being hashed (it is shorter "
+                            "than when it was listed)")
+                             .arg(m_options.sourcePath));
     // Bencode is canonical: the info dict encodes to the same bytes alone or inside the file.
-    const Value info = makeInfo(*hashes);
+    const Value info = makeInfo(outcome.digests);
     return CreatedTorrent{encodeTorrent(info), Sha1::hash(bencode::encode(info))};
 }
 

@@ -4,7 +4,6 @@
 #include "bencode/value.h"
 #include "common/result.h"
 #include "torrent/fileentry.h"
-#include "torrent/piecehasher.h"
 
 #include <QCoreApplication>
 #include <QStringList>
@@ -30,7 +29,8 @@ struct CreatedTorrent {
 };
 
 // Makes a BitTorrent v1 .torrent from a file or a folder: prepare() lists the files (cheap),
-// create() hashes them on all cores (blocking; run it off the GUI thread) and encodes.
+// create() hashes them on all cores with the storage's PieceChecker (blocking; run it off the
+// GUI thread; memory stays at threads x 1 MiB whatever the piece length) and encodes.
 // Folders are walked recursively in byte order of their UTF-8 paths; symbolic links and special
 // files are left out so that a share never reaches outside the folder.
 class TorrentCreator {
@@ -51,6 +51,8 @@ public:
     qint64 bytesHashed() const;
 
     const QString& name() const { return m_name; }
+    // The folder the torrent's paths (name/...) are relative to.
+    const QString& root() const { return m_root; }
     const FileList& files() const { return m_files; } // paths as in the torrent: name/dir/file
     qint64 totalBytes() const { return m_totalBytes; }
     qint64 pieceLength() const { return m_pieceLength; }
@@ -68,11 +70,11 @@ private:
     QString m_name;
     bool m_multiFile = false;
     FileList m_files;
-    QList<PieceHasher::File> m_sources;
+    QString m_root;
     qint64 m_totalBytes = 0;
     qint64 m_pieceLength = 0;
-    std::unique_ptr<PieceHasher> m_hasher;
     std::atomic<bool> m_cancelled{false};
+    std::atomic<int> m_piecesHashed{0};
 };
 
 } // namespace swarmshare::torrent

@@ -146,6 +146,54 @@ private slots:
         QCOMPARE(str(info, "pieces").size(), 20 * 3); // 40005 bytes in 16 KiB pieces
     }
 
+    void piecesAreHashedAcrossFileBoundaries_data()
+    {
+        QTest::addColumn<QList<qint64>>("sizes");
+        QTest::addColumn<int>("threads");
+        const qint64 k16 = 16384;
+        QTest::newRow("piece spans three files") << QList<qint64>{k16 / 2, 1000, k16 + 3, 7} << 3;
+        QTest::newRow("empty files in between") << QList<qint64>{0, k16 + 1, 0, 0, k16 - 1, 0} << 2;
+        QTest::newRow("many small files, one thread")
+            << QList<qint64>{1, 2, 3, 5, 8, 13, 21, 34, 55, 20000} << 1;
+        QTest::newRow("exact pieces") << QList<qint64>{k16, 2 * k16} << 4;
+    }
+
+    void piecesAreHashedAcrossFileBoundaries()
+    {
+        QFETCH(QList<qint64>, sizes);
+        QFETCH(int, threads);
+        const QString root =
+            path(QStringLiteral("bounds-") + QString::fromLatin1(QTest::currentDataTag()));
+        QByteArray all; // the files laid end to end, in torrent order (f0, f1, ...)
+        for (qsizetype i = 0; i < sizes.size(); ++i) {
+            const QByteArray data = test::randomBytes(sizes[i], quint32(100 + i));
+            QVERIFY(test::writeFile(root + QStringLiteral("/f%1").arg(i), data));
+            all += data;
+        }
+        const Result<torrent::CreatedTorrent> created =
+            create(CreateOptions{.sourcePath = root, .pieceLength = 16384, .threads = threads});
+        QVERIFY2(created.ok(), created ? "" : qPrintable(created.error().message));
+        QByteArray expected;
+        for (qsizetype at = 0; at < all.size(); at += 16384)
+            expected +=
+                Sha1::hash(QByteArrayView(all).sliced(at, qMin<qsizetype>(16384, all.size() - at)));
+        QCOMPARE(str(*decoded(created->torrentFile).find("info"), "pieces").toHex(),
+                 expected.toHex());
+    }
+
+    void aFileThatShrinksWhileListedIsAnError()
+    {
+        QVERIFY(test::writeFile(path(QStringLiteral("shrink/a")), test::randomBytes(50000, 9)));
+        TorrentCreator creator(CreateOptions{.sourcePath = path(QStringLiteral("shrink"))});
+        QVERIFY(creator.prepare().ok());
+        QVERIFY(QFile::resize(path(QStringLiteral("shrink/a")), 20000));
+        const Result<torrent::CreatedTorrent> created = creator.create();
+        QVERIFY(!created.ok());
+        QVERIFY2(
+            created.error().message.contains(QStringLiteral("changed while it was being hashed")),
+            qPrintable(created.error().message));
+    }
+
     void severalTrackersBecomeTiers()
     {
         QVERIFY(test::writeFile(path(QStringLiteral("tiers.bin")), "data"));
