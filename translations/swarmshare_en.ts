@@ -2,6 +2,40 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>BencodeValue</name>
+    <message>
+        <source>integer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>byte string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dictionary</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Bitfield</name>
+    <message>
+        <source>invalid bitfield size %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bitfield of %1 bytes, expected %2 for %3 pieces</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bitfield has spare bits set</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CommandLine</name>
     <message>
         <source>Show this help.</source>
@@ -195,6 +229,402 @@
     </message>
 </context>
 <context>
+    <name>CreateVerb</name>
+    <message>
+        <source>Make a .torrent from a file or a folder, hashing on every core.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file or folder to share.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the .torrent to FILE.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Announce URL of a tracker; repeat for fallbacks, in order.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Piece size: a power of two from 16K to 64M (default: about 1000-2000 pieces).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark the torrent private (trackers only, BEP 27).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a comment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hash on N threads (default: one per core).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replace FILE if it exists.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missing PATH: the file or folder to share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missing -o FILE: where to write the .torrent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a tracker URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a size (examples: 262144, 256K, 4M)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--threads takes a number from 1 to 256</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 exists (use --force to replace it)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hashing %1%  %2 of %3  %4/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2 bytes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pieces</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 x %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>info-hash</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Decoder</name>
+    <message>
+        <source>bencode: %1 at offset %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>input of %1 bytes exceeds the limit of %2 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dictionary key &quot;%1&quot; has no value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>more than %1 values</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>trailing data after the value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected character &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected byte 0x%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>empty input</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>truncated input: %1 opened at offset %2 is not closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nesting deeper than %1 levels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dictionary key is not a byte string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>duplicate dictionary key &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dictionary key &quot;%1&quot; is out of order (after &quot;%2&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>leading zero in integer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>integer does not fit in 64 bits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>truncated input: integer at offset %1 is not closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 in integer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no digits after &apos;-&apos; in integer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>empty integer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>negative zero</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>leading zero in string length</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>string length does not fit in 64 bits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>truncated input: string length at offset %1 has no &apos;:&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 in string length</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>string of %1 bytes exceeds the limit of %2 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>truncated input: string at offset %1 needs %2 bytes, %3 remain</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DiskWorker</name>
+    <message>
+        <source>The torrent&apos;s piece hashes do not match its files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is missing or shorter than expected</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Exchange</name>
+    <message>
+        <source>no tracker address is configured</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the tracker&apos;s answer is larger than %1 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the tracker at %1 did not answer within %2 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot reach the tracker at %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FileCache</name>
+    <message>
+        <source>Cannot open &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot create the folder &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot allocate &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; was deleted while in use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write to &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FileLayout</name>
+    <message>
+        <source>invalid piece length %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>file %1 has a negative length</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unsafe file path &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the files are too large in total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the torrent has too many pieces</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>InfoVerb</name>
+    <message>
+        <source>Check a .torrent file and print its name, info-hash, pieces and files.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The .torrent file to read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print the facts as a JSON object.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missing the .torrent file to read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2 bytes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Info-hash:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Piece length:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pieces:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total size:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Private:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Comment:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created by:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created on:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Trackers:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tier %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Files (%1):</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LiveFeed</name>
+    <message>
+        <source>the tracker&apos;s live feed sent an unexpected message: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown live feed message type &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Swarmshare</source>
@@ -238,6 +668,203 @@
     </message>
 </context>
 <context>
+    <name>Metainfo</name>
+    <message>
+        <source>&quot;%1&quot; has the wrong type: %2 instead of %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not valid UTF-8</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the torrent&apos;s name is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is an empty list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is negative (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is too large (%2 bytes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is both a file and a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the file &quot;%1&quot; is listed twice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a torrent file is a dictionary, but this is a %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is a folder, not a torrent file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot open %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is too large for a torrent file (the limit is %2 MiB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a valid torrent: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;info&quot; has both &quot;length&quot; (single file) and &quot;files&quot; (several)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;info&quot; has neither &quot;length&quot; (single file) nor &quot;files&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the torrent holds no data: its files are all empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;info.pieces&quot; has %1 hashes, but %2 bytes in pieces of %3 bytes make %4 pieces</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the piece length %1 is not a power of two from 16 KiB to 64 MiB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;info.pieces&quot; is %1 bytes long, which is not a multiple of 20</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;info.files&quot; is an empty list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the files add up to more than %1 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;announce-list&quot; must be a list of lists of URLs</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PathSanitizer</name>
+    <message>
+        <source>a name is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not allowed as a name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; contains &apos;/&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; contains a backslash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; contains the control character U+%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; starts with a drive letter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a name is longer than %1 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; contains &apos;%2&apos;, which Windows does not allow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; ends with a dot or space, which Windows drops</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is a reserved device name on Windows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a file path is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unsafe file path &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ResumeData</name>
+    <message>
+        <source>invalid JSON: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not Swarmshare resume data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unsupported resume data version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>resume data of another torrent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the bitfield is not valid base64</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the file list does not match the torrent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>invalid entry for file %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot create the folder &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot save the resume data &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot open &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is too large</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>RotatingFile</name>
     <message>
         <source>cannot create the log folder for %1</source>
@@ -257,9 +884,173 @@
     </message>
 </context>
 <context>
+    <name>TorrentCreator</name>
+    <message>
+        <source>%1 does not exist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 has no name to share it under</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is neither a file nor a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 holds no data to share (empty files only)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a tracker URL is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>piece length %1 is not a power of two from 16 KiB to 64 MiB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>too many pieces: choose a larger piece length</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is an empty folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>hashing was cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a file under %1 changed while it was being hashed (it is shorter than when it was listed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TrackerClient</name>
+    <message>
+        <source>the tracker sent an unexpected answer: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>field &apos;%1&apos; is missing or has the wrong type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not JSON (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expected a JSON object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expected a JSON array</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the tracker answered HTTP %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TrackerVerb</name>
+    <message>
+        <source>Run the tracker without a window (also: swarmshare --tracker --help).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run the tracker (this mode).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tracker role: main (default).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Listen on ADDR:PORT (default: trackerServer.listen, 127.0.0.1:7070; port 0 picks a free one).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Database: sqlite:PATH or postgresql://USER:PASSWORD@HOST:PORT/DB (default: SQLite in the data folder).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown role &apos;%1&apos; (this version runs: main)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>VerbContext</name>
     <message>
         <source>Try &apos;swarmshare %1 --help&apos; for more information.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VerifyVerb</name>
+    <message>
+        <source>Check downloaded or shared data against a .torrent, piece by piece.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The .torrent file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder that holds the data (the torrent&apos;s name is inside it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print the result as a JSON object.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missing the .torrent file to check against</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missing --data DIR: the folder that holds the data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3 pieces good</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All data is complete and correct.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Missing or damaged pieces: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Files not complete:</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -273,6 +1064,13 @@
         <source>The configuration file has a problem:
 
 %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>storage::PieceChecker</name>
+    <message>
+        <source>Checking %1 of %2 pieces</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

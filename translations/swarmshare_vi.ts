@@ -2,6 +2,40 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="vi_VN">
 <context>
+    <name>BencodeValue</name>
+    <message>
+        <source>integer</source>
+        <translation>số nguyên</translation>
+    </message>
+    <message>
+        <source>byte string</source>
+        <translation>chuỗi byte</translation>
+    </message>
+    <message>
+        <source>list</source>
+        <translation>danh sách</translation>
+    </message>
+    <message>
+        <source>dictionary</source>
+        <translation>từ điển</translation>
+    </message>
+</context>
+<context>
+    <name>Bitfield</name>
+    <message>
+        <source>invalid bitfield size %1</source>
+        <translation>kích thước bitfield không hợp lệ: %1</translation>
+    </message>
+    <message>
+        <source>bitfield of %1 bytes, expected %2 for %3 pieces</source>
+        <translation>bitfield dài %1 byte, cần %2 cho %3 mảnh</translation>
+    </message>
+    <message>
+        <source>bitfield has spare bits set</source>
+        <translation>bitfield có bit dư được bật</translation>
+    </message>
+</context>
+<context>
     <name>CommandLine</name>
     <message>
         <source>Show this help.</source>
@@ -195,6 +229,402 @@
     </message>
 </context>
 <context>
+    <name>CreateVerb</name>
+    <message>
+        <source>Make a .torrent from a file or a folder, hashing on every core.</source>
+        <translation>Tạo tệp .torrent từ một tệp hoặc thư mục, băm trên mọi nhân CPU.</translation>
+    </message>
+    <message>
+        <source>The file or folder to share.</source>
+        <translation>Tệp hoặc thư mục cần chia sẻ.</translation>
+    </message>
+    <message>
+        <source>Write the .torrent to FILE.</source>
+        <translation>Ghi tệp .torrent vào FILE.</translation>
+    </message>
+    <message>
+        <source>Announce URL of a tracker; repeat for fallbacks, in order.</source>
+        <translation>URL announce của một tracker; lặp lại để thêm tracker dự phòng, theo thứ tự.</translation>
+    </message>
+    <message>
+        <source>Piece size: a power of two from 16K to 64M (default: about 1000-2000 pieces).</source>
+        <translation>Kích thước mảnh: một lũy thừa của 2 từ 16K đến 64M (mặc định: khoảng 1000-2000 mảnh).</translation>
+    </message>
+    <message>
+        <source>Mark the torrent private (trackers only, BEP 27).</source>
+        <translation>Đánh dấu torrent là riêng tư (chỉ dùng tracker, BEP 27).</translation>
+    </message>
+    <message>
+        <source>Add a comment.</source>
+        <translation>Thêm ghi chú.</translation>
+    </message>
+    <message>
+        <source>Hash on N threads (default: one per core).</source>
+        <translation>Băm trên N luồng (mặc định: mỗi nhân một luồng).</translation>
+    </message>
+    <message>
+        <source>Replace FILE if it exists.</source>
+        <translation>Ghi đè FILE nếu tệp đã tồn tại.</translation>
+    </message>
+    <message>
+        <source>missing PATH: the file or folder to share</source>
+        <translation>thiếu PATH: tệp hoặc thư mục cần chia sẻ</translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>đối số không mong đợi &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>missing -o FILE: where to write the .torrent</source>
+        <translation>thiếu -o FILE: nơi ghi tệp .torrent</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a tracker URL</source>
+        <translation>&apos;%1&apos; không phải là URL của tracker</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a size (examples: 262144, 256K, 4M)</source>
+        <translation>&apos;%1&apos; không phải là kích thước hợp lệ (ví dụ: 262144, 256K, 4M)</translation>
+    </message>
+    <message>
+        <source>--threads takes a number from 1 to 256</source>
+        <translation>--threads nhận một số từ 1 đến 256</translation>
+    </message>
+    <message>
+        <source>%1 exists (use --force to replace it)</source>
+        <translation>%1 đã tồn tại (dùng --force để ghi đè)</translation>
+    </message>
+    <message>
+        <source>cannot write %1: %2</source>
+        <translation>không ghi được %1: %2</translation>
+    </message>
+    <message>
+        <source>Hashing %1%  %2 of %3  %4/s</source>
+        <translation>Đang băm %1%  %2 / %3  %4/s</translation>
+    </message>
+    <message>
+        <source>Created %1</source>
+        <translation>Đã tạo %1</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>tên</translation>
+    </message>
+    <message>
+        <source>files</source>
+        <translation>số tệp</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>kích thước</translation>
+    </message>
+    <message>
+        <source>%1 (%2 bytes)</source>
+        <translation>%1 (%2 byte)</translation>
+    </message>
+    <message>
+        <source>pieces</source>
+        <translation>mảnh</translation>
+    </message>
+    <message>
+        <source>%1 x %2</source>
+        <translation>%1 x %2</translation>
+    </message>
+    <message>
+        <source>info-hash</source>
+        <translation>mã băm</translation>
+    </message>
+</context>
+<context>
+    <name>Decoder</name>
+    <message>
+        <source>bencode: %1 at offset %2</source>
+        <translation>bencode: %1 tại vị trí %2</translation>
+    </message>
+    <message>
+        <source>input of %1 bytes exceeds the limit of %2 bytes</source>
+        <translation>đầu vào %1 byte vượt quá giới hạn %2 byte</translation>
+    </message>
+    <message>
+        <source>dictionary key &quot;%1&quot; has no value</source>
+        <translation>khóa từ điển &quot;%1&quot; không có giá trị</translation>
+    </message>
+    <message>
+        <source>more than %1 values</source>
+        <translation>nhiều hơn %1 giá trị</translation>
+    </message>
+    <message>
+        <source>trailing data after the value</source>
+        <translation>còn dữ liệu thừa sau giá trị</translation>
+    </message>
+    <message>
+        <source>unexpected character &apos;%1&apos;</source>
+        <translation>ký tự không mong đợi &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>unexpected byte 0x%1</source>
+        <translation>byte không mong đợi 0x%1</translation>
+    </message>
+    <message>
+        <source>empty input</source>
+        <translation>đầu vào rỗng</translation>
+    </message>
+    <message>
+        <source>truncated input: %1 opened at offset %2 is not closed</source>
+        <translation>đầu vào bị cắt cụt: %1 mở tại vị trí %2 chưa được đóng</translation>
+    </message>
+    <message>
+        <source>nesting deeper than %1 levels</source>
+        <translation>lồng sâu quá %1 cấp</translation>
+    </message>
+    <message>
+        <source>dictionary key is not a byte string</source>
+        <translation>khóa từ điển không phải là chuỗi byte</translation>
+    </message>
+    <message>
+        <source>duplicate dictionary key &quot;%1&quot;</source>
+        <translation>khóa từ điển &quot;%1&quot; bị trùng</translation>
+    </message>
+    <message>
+        <source>dictionary key &quot;%1&quot; is out of order (after &quot;%2&quot;)</source>
+        <translation>khóa từ điển &quot;%1&quot; sai thứ tự (nằm sau &quot;%2&quot;)</translation>
+    </message>
+    <message>
+        <source>leading zero in integer</source>
+        <translation>số nguyên có chữ số 0 ở đầu</translation>
+    </message>
+    <message>
+        <source>integer does not fit in 64 bits</source>
+        <translation>số nguyên vượt quá 64 bit</translation>
+    </message>
+    <message>
+        <source>truncated input: integer at offset %1 is not closed</source>
+        <translation>đầu vào bị cắt cụt: số nguyên tại vị trí %1 chưa được đóng</translation>
+    </message>
+    <message>
+        <source>%1 in integer</source>
+        <translation>%1 trong số nguyên</translation>
+    </message>
+    <message>
+        <source>no digits after &apos;-&apos; in integer</source>
+        <translation>số nguyên không có chữ số nào sau &apos;-&apos;</translation>
+    </message>
+    <message>
+        <source>empty integer</source>
+        <translation>số nguyên rỗng</translation>
+    </message>
+    <message>
+        <source>negative zero</source>
+        <translation>số 0 âm</translation>
+    </message>
+    <message>
+        <source>leading zero in string length</source>
+        <translation>độ dài chuỗi có chữ số 0 ở đầu</translation>
+    </message>
+    <message>
+        <source>string length does not fit in 64 bits</source>
+        <translation>độ dài chuỗi vượt quá 64 bit</translation>
+    </message>
+    <message>
+        <source>truncated input: string length at offset %1 has no &apos;:&apos;</source>
+        <translation>đầu vào bị cắt cụt: độ dài chuỗi tại vị trí %1 thiếu &apos;:&apos;</translation>
+    </message>
+    <message>
+        <source>%1 in string length</source>
+        <translation>%1 trong độ dài chuỗi</translation>
+    </message>
+    <message>
+        <source>string of %1 bytes exceeds the limit of %2 bytes</source>
+        <translation>chuỗi %1 byte vượt quá giới hạn %2 byte</translation>
+    </message>
+    <message>
+        <source>truncated input: string at offset %1 needs %2 bytes, %3 remain</source>
+        <translation>đầu vào bị cắt cụt: chuỗi tại vị trí %1 cần %2 byte, chỉ còn %3</translation>
+    </message>
+</context>
+<context>
+    <name>DiskWorker</name>
+    <message>
+        <source>The torrent&apos;s piece hashes do not match its files</source>
+        <translation>Mã băm các mảnh của torrent không khớp với các tệp của nó</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is missing or shorter than expected</source>
+        <translation>&quot;%1&quot; bị thiếu hoặc ngắn hơn dự kiến</translation>
+    </message>
+</context>
+<context>
+    <name>Exchange</name>
+    <message>
+        <source>no tracker address is configured</source>
+        <translation>chưa cấu hình địa chỉ tracker</translation>
+    </message>
+    <message>
+        <source>the tracker&apos;s answer is larger than %1 bytes</source>
+        <translation>phản hồi của tracker lớn hơn %1 byte</translation>
+    </message>
+    <message>
+        <source>the tracker at %1 did not answer within %2 ms</source>
+        <translation>tracker tại %1 không phản hồi trong vòng %2 ms</translation>
+    </message>
+    <message>
+        <source>cannot reach the tracker at %1: %2</source>
+        <translation>không kết nối được tới tracker tại %1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>FileCache</name>
+    <message>
+        <source>Cannot open &quot;%1&quot;: %2</source>
+        <translation>Không mở được &quot;%1&quot;: %2</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder &quot;%1&quot;</source>
+        <translation>Không tạo được thư mục &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>Cannot allocate &quot;%1&quot;: %2</source>
+        <translation>Không cấp phát được dung lượng cho &quot;%1&quot;: %2</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; was deleted while in use</source>
+        <translation>&quot;%1&quot; đã bị xóa trong khi đang được dùng</translation>
+    </message>
+    <message>
+        <source>Cannot read &quot;%1&quot;: %2</source>
+        <translation>Không đọc được &quot;%1&quot;: %2</translation>
+    </message>
+    <message>
+        <source>Cannot write to &quot;%1&quot;: %2</source>
+        <translation>Không ghi được vào &quot;%1&quot;: %2</translation>
+    </message>
+</context>
+<context>
+    <name>FileLayout</name>
+    <message>
+        <source>invalid piece length %1</source>
+        <translation>độ dài mảnh không hợp lệ: %1</translation>
+    </message>
+    <message>
+        <source>file %1 has a negative length</source>
+        <translation>tệp %1 có độ dài âm</translation>
+    </message>
+    <message>
+        <source>unsafe file path &quot;%1&quot;</source>
+        <translation>đường dẫn tệp không an toàn &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>the files are too large in total</source>
+        <translation>tổng kích thước các tệp quá lớn</translation>
+    </message>
+    <message>
+        <source>the torrent has too many pieces</source>
+        <translation>torrent có quá nhiều mảnh</translation>
+    </message>
+</context>
+<context>
+    <name>InfoVerb</name>
+    <message>
+        <source>Check a .torrent file and print its name, info-hash, pieces and files.</source>
+        <translation>Kiểm tra một tệp .torrent và in ra tên, mã băm, các mảnh và các tệp của nó.</translation>
+    </message>
+    <message>
+        <source>The .torrent file to read.</source>
+        <translation>Tệp .torrent cần đọc.</translation>
+    </message>
+    <message>
+        <source>Print the facts as a JSON object.</source>
+        <translation>In thông tin dưới dạng một đối tượng JSON.</translation>
+    </message>
+    <message>
+        <source>missing the .torrent file to read</source>
+        <translation>thiếu tệp .torrent cần đọc</translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>đối số không mong đợi &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation>%1 byte</translation>
+    </message>
+    <message>
+        <source>%1 (%2 bytes)</source>
+        <translation>%1 (%2 byte)</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Tên:</translation>
+    </message>
+    <message>
+        <source>Info-hash:</source>
+        <translation>Mã băm:</translation>
+    </message>
+    <message>
+        <source>Piece length:</source>
+        <translation>Độ dài mảnh:</translation>
+    </message>
+    <message>
+        <source>Pieces:</source>
+        <translation>Số mảnh:</translation>
+    </message>
+    <message>
+        <source>Total size:</source>
+        <translation>Kích thước:</translation>
+    </message>
+    <message>
+        <source>Private:</source>
+        <translation>Riêng tư:</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>có</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>không</translation>
+    </message>
+    <message>
+        <source>Comment:</source>
+        <translation>Ghi chú:</translation>
+    </message>
+    <message>
+        <source>Created by:</source>
+        <translation>Tạo bởi:</translation>
+    </message>
+    <message>
+        <source>Created on:</source>
+        <translation>Ngày tạo:</translation>
+    </message>
+    <message>
+        <source>Trackers:</source>
+        <translation>Tracker:</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(không có)</translation>
+    </message>
+    <message>
+        <source>tier %1: %2</source>
+        <translation>tầng %1: %2</translation>
+    </message>
+    <message>
+        <source>Files (%1):</source>
+        <translation>Tệp (%1):</translation>
+    </message>
+</context>
+<context>
+    <name>LiveFeed</name>
+    <message>
+        <source>the tracker&apos;s live feed sent an unexpected message: %1</source>
+        <translation>luồng trực tiếp của tracker gửi một thông điệp không mong đợi: %1</translation>
+    </message>
+    <message>
+        <source>unknown live feed message type &apos;%1&apos;</source>
+        <translation>loại thông điệp không xác định &apos;%1&apos; trong luồng trực tiếp</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Swarmshare</source>
@@ -238,6 +668,203 @@
     </message>
 </context>
 <context>
+    <name>Metainfo</name>
+    <message>
+        <source>&quot;%1&quot; has the wrong type: %2 instead of %3</source>
+        <translation>&quot;%1&quot; sai kiểu: là %2 thay vì %3</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is missing</source>
+        <translation>thiếu &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not valid UTF-8</source>
+        <translation>&quot;%1&quot; không phải UTF-8 hợp lệ</translation>
+    </message>
+    <message>
+        <source>the torrent&apos;s name is empty</source>
+        <translation>tên của torrent bị trống</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is an empty list</source>
+        <translation>&quot;%1&quot; là danh sách rỗng</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is negative (%2)</source>
+        <translation>&quot;%1&quot; là số âm (%2)</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is too large (%2 bytes)</source>
+        <translation>&quot;%1&quot; quá lớn (%2 byte)</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is both a file and a folder</source>
+        <translation>&quot;%1&quot; vừa là tệp vừa là thư mục</translation>
+    </message>
+    <message>
+        <source>the file &quot;%1&quot; is listed twice</source>
+        <translation>tệp &quot;%1&quot; xuất hiện hai lần</translation>
+    </message>
+    <message>
+        <source>a torrent file is a dictionary, but this is a %1</source>
+        <translation>tệp torrent phải là một từ điển, nhưng đây là một %1</translation>
+    </message>
+    <message>
+        <source>%1 is a folder, not a torrent file</source>
+        <translation>%1 là một thư mục, không phải tệp torrent</translation>
+    </message>
+    <message>
+        <source>cannot open %1: %2</source>
+        <translation>không mở được %1: %2</translation>
+    </message>
+    <message>
+        <source>%1 is too large for a torrent file (the limit is %2 MiB)</source>
+        <translation>%1 quá lớn để là tệp torrent (giới hạn là %2 MiB)</translation>
+    </message>
+    <message>
+        <source>cannot read %1: %2</source>
+        <translation>không đọc được %1: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a valid torrent: %2</source>
+        <translation>%1 không phải là torrent hợp lệ: %2</translation>
+    </message>
+    <message>
+        <source>&quot;info&quot; has both &quot;length&quot; (single file) and &quot;files&quot; (several)</source>
+        <translation>&quot;info&quot; có cả &quot;length&quot; (một tệp) lẫn &quot;files&quot; (nhiều tệp)</translation>
+    </message>
+    <message>
+        <source>&quot;info&quot; has neither &quot;length&quot; (single file) nor &quot;files&quot;</source>
+        <translation>&quot;info&quot; không có &quot;length&quot; (một tệp) mà cũng không có &quot;files&quot;</translation>
+    </message>
+    <message>
+        <source>the torrent holds no data: its files are all empty</source>
+        <translation>torrent không chứa dữ liệu: mọi tệp đều rỗng</translation>
+    </message>
+    <message>
+        <source>&quot;info.pieces&quot; has %1 hashes, but %2 bytes in pieces of %3 bytes make %4 pieces</source>
+        <translation>&quot;info.pieces&quot; có %1 mã băm, nhưng %2 byte chia thành các mảnh %3 byte thì được %4 mảnh</translation>
+    </message>
+    <message>
+        <source>the piece length %1 is not a power of two from 16 KiB to 64 MiB</source>
+        <translation>độ dài mảnh %1 không phải là lũy thừa của 2 trong khoảng từ 16 KiB đến 64 MiB</translation>
+    </message>
+    <message>
+        <source>&quot;info.pieces&quot; is %1 bytes long, which is not a multiple of 20</source>
+        <translation>&quot;info.pieces&quot; dài %1 byte, không phải bội số của 20</translation>
+    </message>
+    <message>
+        <source>&quot;info.files&quot; is an empty list</source>
+        <translation>&quot;info.files&quot; là danh sách rỗng</translation>
+    </message>
+    <message>
+        <source>the files add up to more than %1 bytes</source>
+        <translation>tổng kích thước các tệp vượt quá %1 byte</translation>
+    </message>
+    <message>
+        <source>&quot;announce-list&quot; must be a list of lists of URLs</source>
+        <translation>&quot;announce-list&quot; phải là danh sách các danh sách URL</translation>
+    </message>
+</context>
+<context>
+    <name>PathSanitizer</name>
+    <message>
+        <source>a name is empty</source>
+        <translation>có một tên bị trống</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not allowed as a name</source>
+        <translation>không được dùng &quot;%1&quot; làm tên</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; contains &apos;/&apos;</source>
+        <translation>&quot;%1&quot; chứa &apos;/&apos;</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; contains a backslash</source>
+        <translation>&quot;%1&quot; chứa dấu gạch chéo ngược</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; contains the control character U+%2</source>
+        <translation>&quot;%1&quot; chứa ký tự điều khiển U+%2</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; starts with a drive letter</source>
+        <translation>&quot;%1&quot; bắt đầu bằng ký tự ổ đĩa</translation>
+    </message>
+    <message>
+        <source>a name is longer than %1 bytes</source>
+        <translation>có một tên dài hơn %1 byte</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; contains &apos;%2&apos;, which Windows does not allow</source>
+        <translation>&quot;%1&quot; chứa &apos;%2&apos;, ký tự mà Windows không cho phép</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; ends with a dot or space, which Windows drops</source>
+        <translation>&quot;%1&quot; kết thúc bằng dấu chấm hoặc dấu cách, thứ mà Windows sẽ bỏ đi</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is a reserved device name on Windows</source>
+        <translation>&quot;%1&quot; là tên thiết bị dành riêng trên Windows</translation>
+    </message>
+    <message>
+        <source>a file path is empty</source>
+        <translation>có một đường dẫn tệp bị trống</translation>
+    </message>
+    <message>
+        <source>unsafe file path &quot;%1&quot;: %2</source>
+        <translation>đường dẫn tệp không an toàn &quot;%1&quot;: %2</translation>
+    </message>
+</context>
+<context>
+    <name>ResumeData</name>
+    <message>
+        <source>invalid JSON: %1</source>
+        <translation>JSON không hợp lệ: %1</translation>
+    </message>
+    <message>
+        <source>not Swarmshare resume data</source>
+        <translation>không phải dữ liệu tiếp tục của Swarmshare</translation>
+    </message>
+    <message>
+        <source>unsupported resume data version</source>
+        <translation>phiên bản dữ liệu tiếp tục không được hỗ trợ</translation>
+    </message>
+    <message>
+        <source>resume data of another torrent</source>
+        <translation>dữ liệu tiếp tục của một torrent khác</translation>
+    </message>
+    <message>
+        <source>the bitfield is not valid base64</source>
+        <translation>bitfield không phải base64 hợp lệ</translation>
+    </message>
+    <message>
+        <source>the file list does not match the torrent</source>
+        <translation>danh sách tệp không khớp với torrent</translation>
+    </message>
+    <message>
+        <source>invalid entry for file %1</source>
+        <translation>mục của tệp %1 không hợp lệ</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder &quot;%1&quot;</source>
+        <translation>Không tạo được thư mục &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>Cannot save the resume data &quot;%1&quot;: %2</source>
+        <translation>Không lưu được dữ liệu tiếp tục &quot;%1&quot;: %2</translation>
+    </message>
+    <message>
+        <source>Cannot open &quot;%1&quot;: %2</source>
+        <translation>Không mở được &quot;%1&quot;: %2</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is too large</source>
+        <translation>&quot;%1&quot; quá lớn</translation>
+    </message>
+</context>
+<context>
     <name>RotatingFile</name>
     <message>
         <source>cannot create the log folder for %1</source>
@@ -257,10 +884,174 @@
     </message>
 </context>
 <context>
+    <name>TorrentCreator</name>
+    <message>
+        <source>%1 does not exist</source>
+        <translation>%1 không tồn tại</translation>
+    </message>
+    <message>
+        <source>%1 has no name to share it under</source>
+        <translation>%1 không có tên để dùng khi chia sẻ</translation>
+    </message>
+    <message>
+        <source>%1 is neither a file nor a folder</source>
+        <translation>%1 không phải tệp cũng không phải thư mục</translation>
+    </message>
+    <message>
+        <source>%1 holds no data to share (empty files only)</source>
+        <translation>%1 không có dữ liệu để chia sẻ (chỉ có tệp rỗng)</translation>
+    </message>
+    <message>
+        <source>a tracker URL is empty</source>
+        <translation>có một URL tracker bị trống</translation>
+    </message>
+    <message>
+        <source>piece length %1 is not a power of two from 16 KiB to 64 MiB</source>
+        <translation>độ dài mảnh %1 không phải là lũy thừa của 2 trong khoảng từ 16 KiB đến 64 MiB</translation>
+    </message>
+    <message>
+        <source>too many pieces: choose a larger piece length</source>
+        <translation>quá nhiều mảnh: hãy chọn độ dài mảnh lớn hơn</translation>
+    </message>
+    <message>
+        <source>cannot read %1</source>
+        <translation>không đọc được %1</translation>
+    </message>
+    <message>
+        <source>%1 is an empty folder</source>
+        <translation>%1 là thư mục rỗng</translation>
+    </message>
+    <message>
+        <source>hashing was cancelled</source>
+        <translation>đã hủy việc băm</translation>
+    </message>
+    <message>
+        <source>a file under %1 changed while it was being hashed (it is shorter than when it was listed)</source>
+        <translation>một tệp trong %1 đã thay đổi trong lúc đang được băm (tệp ngắn hơn lúc được liệt kê)</translation>
+    </message>
+</context>
+<context>
+    <name>TrackerClient</name>
+    <message>
+        <source>the tracker sent an unexpected answer: %1</source>
+        <translation>tracker gửi phản hồi không mong đợi: %1</translation>
+    </message>
+    <message>
+        <source>field &apos;%1&apos; is missing or has the wrong type</source>
+        <translation>trường &apos;%1&apos; bị thiếu hoặc sai kiểu</translation>
+    </message>
+    <message>
+        <source>not JSON (%1)</source>
+        <translation>không phải JSON (%1)</translation>
+    </message>
+    <message>
+        <source>expected a JSON object</source>
+        <translation>cần một đối tượng JSON</translation>
+    </message>
+    <message>
+        <source>expected a JSON array</source>
+        <translation>cần một mảng JSON</translation>
+    </message>
+    <message>
+        <source>the tracker answered HTTP %1</source>
+        <translation>tracker trả về HTTP %1</translation>
+    </message>
+</context>
+<context>
+    <name>TrackerVerb</name>
+    <message>
+        <source>Run the tracker without a window (also: swarmshare --tracker --help).</source>
+        <translation>Chạy tracker không cần cửa sổ (hoặc: swarmshare --tracker --help).</translation>
+    </message>
+    <message>
+        <source>Run the tracker (this mode).</source>
+        <translation>Chạy tracker (chế độ này).</translation>
+    </message>
+    <message>
+        <source>Tracker role: main (default).</source>
+        <translation>Vai trò của tracker: main (mặc định).</translation>
+    </message>
+    <message>
+        <source>Listen on ADDR:PORT (default: trackerServer.listen, 127.0.0.1:7070; port 0 picks a free one).</source>
+        <translation>Lắng nghe tại ADDR:PORT (mặc định: trackerServer.listen, 127.0.0.1:7070; cổng 0 sẽ tự chọn một cổng trống).</translation>
+    </message>
+    <message>
+        <source>Database: sqlite:PATH or postgresql://USER:PASSWORD@HOST:PORT/DB (default: SQLite in the data folder).</source>
+        <translation>Cơ sở dữ liệu: sqlite:PATH hoặc postgresql://USER:PASSWORD@HOST:PORT/DB (mặc định: SQLite trong thư mục dữ liệu).</translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>đối số không mong đợi &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>unknown role &apos;%1&apos; (this version runs: main)</source>
+        <translation>vai trò không xác định &apos;%1&apos; (phiên bản này chỉ hỗ trợ: main)</translation>
+    </message>
+</context>
+<context>
     <name>VerbContext</name>
     <message>
         <source>Try &apos;swarmshare %1 --help&apos; for more information.</source>
         <translation>Hãy chạy &apos;swarmshare %1 --help&apos; để biết thêm.</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyVerb</name>
+    <message>
+        <source>Check downloaded or shared data against a .torrent, piece by piece.</source>
+        <translation>Đối chiếu dữ liệu đã tải xuống hoặc đang chia sẻ với một tệp .torrent, từng mảnh một.</translation>
+    </message>
+    <message>
+        <source>The .torrent file.</source>
+        <translation>Tệp .torrent.</translation>
+    </message>
+    <message>
+        <source>The folder that holds the data (the torrent&apos;s name is inside it).</source>
+        <translation>Thư mục chứa dữ liệu (bên trong có mục mang tên của torrent).</translation>
+    </message>
+    <message>
+        <source>Print the result as a JSON object.</source>
+        <translation>In kết quả dưới dạng một đối tượng JSON.</translation>
+    </message>
+    <message>
+        <source>missing the .torrent file to check against</source>
+        <translation>thiếu tệp .torrent để đối chiếu</translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>đối số không mong đợi &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>missing --data DIR: the folder that holds the data</source>
+        <translation>thiếu --data DIR: thư mục chứa dữ liệu</translation>
+    </message>
+    <message>
+        <source>%1 is not a folder</source>
+        <translation>%1 không phải là thư mục</translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation>chưa đủ</translation>
+    </message>
+    <message>
+        <source>missing</source>
+        <translation>thiếu</translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3 pieces good</source>
+        <translation>%1: %2/%3 mảnh hợp lệ</translation>
+    </message>
+    <message>
+        <source>All data is complete and correct.</source>
+        <translation>Toàn bộ dữ liệu đầy đủ và chính xác.</translation>
+    </message>
+    <message>
+        <source>Missing or damaged pieces: %1</source>
+        <translation>Các mảnh bị thiếu hoặc hỏng: %1</translation>
+    </message>
+    <message>
+        <source>Files not complete:</source>
+        <translation>Các tệp chưa đầy đủ:</translation>
     </message>
 </context>
 <context>
@@ -276,6 +1067,13 @@
         <translation>Tệp cấu hình có lỗi:
 
 %1</translation>
+    </message>
+</context>
+<context>
+    <name>storage::PieceChecker</name>
+    <message>
+        <source>Checking %1 of %2 pieces</source>
+        <translation>Đang kiểm tra %1/%2 mảnh</translation>
     </message>
 </context>
 <context>

@@ -170,7 +170,7 @@ http::Response AnnounceApi::announce(const http::Request& request)
     const SwarmRegistry::PeerInfo peer{query.peerId, m_context.clientAddress(request),
                                        quint16(query.port), 4, 0};
     const int numWant = int(qMin<qint64>(query.numWant, kMaxNumWant));
-    const QList<const SwarmRegistry::PeerInfo*> others = m_context.registry.announce(
+    const std::vector<const SwarmRegistry::PeerInfo*> others = m_context.registry.announce(
         peer, query.infoHash, query.left == 0, kind, numWant, m_context.now());
     const SwarmRegistry::FileStats stats = m_context.registry.fileStats(query.infoHash);
 
@@ -178,7 +178,7 @@ http::Response AnnounceApi::announce(const http::Request& request)
     qsizetype v4Count = 0;
     for (const SwarmRegistry::PeerInfo* other : others)
         v4Count += other->address.protocol() == QAbstractSocket::IPv4Protocol ? 1 : 0;
-    const qsizetype v6Count = others.size() - v4Count;
+    const qsizetype v6Count = qsizetype(others.size()) - v4Count;
     qsizetype capacity = 200 + v4Count * 6 + v6Count * 18;
     if (!query.compact) {
         for (const SwarmRegistry::PeerInfo* other : others)

@@ -357,10 +357,9 @@ void SwarmRegistry::dropPeer(Peer& peer)
         m_listener->peerLeft(id);
 }
 
-QList<const SwarmRegistry::PeerInfo*> SwarmRegistry::announce(const PeerInfo& info,
-                                                              const QByteArray& infoHash,
-                                                              bool complete, AnnounceEvent event,
-                                                              int numWant, qint64 now)
+std::vector<const SwarmRegistry::PeerInfo*>
+SwarmRegistry::announce(const PeerInfo& info, const QByteArray& infoHash, bool complete,
+                        AnnounceEvent event, int numWant, qint64 now)
 {
     Peer*& slot = m_peers[info.peerId];
     const bool joined = slot == nullptr;
@@ -407,13 +406,13 @@ QList<const SwarmRegistry::PeerInfo*> SwarmRegistry::announce(const PeerInfo& in
 
     // A seeder needs no other seeders; everyone gets a window of the rest starting at a random
     // place (O(numWant), and different peers get different windows).
-    QList<const PeerInfo*> result;
+    std::vector<const PeerInfo*> result;
     const qsizetype pool = (complete ? 0 : file.holders.size()) + file.leechers.size();
     const qsizetype want = std::min<qsizetype>(std::max(numWant, 0), pool);
-    result.reserve(want);
+    result.reserve(size_t(want));
     QRandomGenerator* random = QRandomGenerator::global();
     const qsizetype start = pool > 0 ? qsizetype(random->bounded(quint64(pool))) : 0;
-    for (qsizetype i = 0; i < pool && result.size() < want; ++i) {
+    for (qsizetype i = 0; i < pool && qsizetype(result.size()) < want; ++i) {
         qsizetype at = (start + i) % pool;
         const Peer* other = nullptr;
         if (!complete && at < file.holders.size())
@@ -421,7 +420,7 @@ QList<const SwarmRegistry::PeerInfo*> SwarmRegistry::announce(const PeerInfo& in
         else
             other = file.leechers.items()[complete ? at : at - file.holders.size()];
         if (other != &peer)
-            result << &other->info;
+            result.push_back(&other->info);
     }
     return result;
 }

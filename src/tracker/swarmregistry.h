@@ -11,6 +11,7 @@
 
 #include <list>
 #include <memory>
+#include <vector>
 
 namespace swarmshare::tracker {
 
@@ -108,8 +109,9 @@ public:
     // swarm, a window starting at a random place. The pointers stay valid until the registry
     // is next changed.
     enum class AnnounceEvent { None, Started, Completed, Stopped };
-    QList<const PeerInfo*> announce(const PeerInfo& peer, const QByteArray& infoHash, bool complete,
-                                    AnnounceEvent event, int numWant, qint64 now);
+    std::vector<const PeerInfo*> announce(const PeerInfo& peer, const QByteArray& infoHash,
+                                          bool complete, AnnounceEvent event, int numWant,
+                                          qint64 now);
     void removePeer(const QByteArray& peerId);
     // Drops peers silent for longer than peerTimeoutMs (with their leases) and leases past
     // their TTL. Returns how many peers were dropped.

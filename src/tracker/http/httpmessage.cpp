@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tracker/http/httpmessage.h"
 
+#include <charconv>
+#include <cstring>
+
 namespace swarmshare::tracker::http {
 
 namespace {
@@ -146,30 +149,43 @@ QByteArray reasonPhrase(int status)
 
 QByteArray serializeHead(const Response& response, int httpMinor, bool close)
 {
-    QByteArray head;
-    head.reserve(160 + response.headers.size() * 40);
-    head += httpMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
-    head += QByteArray::number(response.status);
-    head += ' ';
-    head += reasonPhrase(response.status);
+    // One allocation and memcpy's: QByteArray::append costs ~100 instructions a call, and the
+    // head is written for every response.
+    const QByteArray reason = reasonPhrase(response.status);
+    // Fixed parts: status line 13, Content-Type 16, Content-Length 18 + 20 digits, Connection
+    // 24, blank line 4 (95 in all): 128 covers them.
+    qsizetype size = 128 + reason.size() + response.contentType.size();
+    for (const auto& [name, value] : response.headers)
+        size += name.size() + value.size() + 4;
+    QByteArray head(size, Qt::Uninitialized);
+    char* at = head.data();
+    const auto put = [&at](QByteArrayView text) {
+        std::memcpy(at, text.data(), size_t(text.size()));
+        at += text.size();
+    };
+    put(httpMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    at = std::to_chars(at, at + 4, response.status).ptr;
+    *at++ = ' ';
+    put(reason);
     // RFC 9110: a 204 has neither content nor the headers that describe it.
     if (response.status != 204) {
-        head += "\r\nContent-Type: ";
-        head += response.contentType;
-        head += "\r\nContent-Length: ";
-        head += QByteArray::number(response.body.size());
+        put("\r\nContent-Type: ");
+        put(response.contentType);
+        put("\r\nContent-Length: ");
+        at = std::to_chars(at, at + 20, response.body.size()).ptr;
     }
     for (const auto& [name, value] : response.headers) {
-        head += "\r\n";
-        head += name;
-        head += ": ";
-        head += value;
+        put("\r\n");
+        put(name);
+        put(": ");
+        put(value);
     }
     if (close)
-        head += "\r\nConnection: close";
+        put("\r\nConnection: close");
     else if (httpMinor == 0)
-        head += "\r\nConnection: keep-alive";
-    head += "\r\n\r\n";
+        put("\r\nConnection: keep-alive");
+    put("\r\n\r\n");
+    head.truncate(at - head.constData());
     return head;
 }
 

@@ -426,6 +426,23 @@ private slots:
         delete serverSide;
     }
 
+    void responseHeadsAreWrittenExactly()
+    {
+        Response response = Response::text(431, QByteArray(5, 'x'), "text/plain; charset=utf-8");
+        for (int i = 0; i < 20; ++i)
+            response.headers.append({"X-Header-" + QByteArray::number(i), QByteArray(30, 'v')});
+        QByteArray expected = "HTTP/1.0 431 Request Header Fields Too Large\r\n"
+                              "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 5";
+        for (int i = 0; i < 20; ++i)
+            expected += "\r\nX-Header-" + QByteArray::number(i) + ": " + QByteArray(30, 'v');
+        QCOMPARE(serializeHead(response, 0, false),
+                 expected + "\r\nConnection: keep-alive\r\n\r\n");
+        QCOMPARE(serializeHead(Response::json(204, {}), 1, true),
+                 QByteArray("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"));
+        Response huge = Response::json(200, QByteArray(123456789, '\0'));
+        QVERIFY(serializeHead(huge, 1, false).contains("\r\nContent-Length: 123456789\r\n"));
+    }
+
     void webSocketUpgradeOnAnUnknownPathIs404()
     {
         start();
