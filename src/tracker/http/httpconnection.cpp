@@ -5,8 +5,15 @@
 #include "tracker/http/httpserver.h"
 
 #include <QTcpSocket>
+#include <QWebSocketServer>
 
-#include <cstring>
+#include <cerrno>
+#include <climits>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace swarmshare::tracker::http {
 
@@ -14,49 +21,53 @@ namespace {
 
 // Stop reading new requests while this much is still waiting to be sent: a client that
 // pipelines requests but never reads its answers cannot make the server buffer without bound.
-constexpr qint64 kMaxPendingWrite = 1024 * 1024;
+constexpr qsizetype kMaxPendingWrite = 1024 * 1024;
+// Read at most this much per readiness event, so that one busy client cannot starve the rest.
+constexpr qsizetype kReadChunk = 64 * 1024;
+// After the last answer: how long to wait for the client to close before closing anyway.
+constexpr int kLingerMs = 2000;
 
-// glibc's memmem: QByteArrayView::indexOf with a multi-byte needle costs ~20 instructions a
-// byte in Qt 6.4, and this runs on the first bytes of every connection.
-qsizetype find(QByteArrayView haystack, QByteArrayView needle)
+void peerOf(int fd, QHostAddress* address, quint16* port)
 {
-    const void* at =
-        ::memmem(haystack.data(), size_t(haystack.size()), needle.data(), size_t(needle.size()));
-    return at ? static_cast<const char*>(at) - haystack.data() : -1;
-}
-
-QHostAddress normalised(const QHostAddress& address)
-{
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
+        return;
+    *address = QHostAddress(reinterpret_cast<const sockaddr*>(&storage));
     bool isV4 = false;
-    const quint32 v4 = address.toIPv4Address(&isV4);
-    return isV4 ? QHostAddress(v4) : address;
+    const quint32 v4 = address->toIPv4Address(&isV4);
+    if (isV4)
+        *address = QHostAddress(v4); // IPv4-mapped IPv6 as plain IPv4
+    *port = storage.ss_family == AF_INET6
+                ? ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port)
+                : ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
 }
 
 } // namespace
 
-Connection::Connection(Server& server, QTcpSocket* socket)
+Connection::Connection(Server& server, qintptr descriptor)
     : m_server(server)
-    , m_socket(socket)
+    , m_fd(int(descriptor))
+    , m_reader(descriptor, QSocketNotifier::Read, this)
+    , m_writer(descriptor, QSocketNotifier::Write, this)
 {
-    m_socket->setParent(this);
-    // Bounded reading: while a request is with the handler, further bytes wait in the kernel.
-    m_socket->setReadBufferSize(qMax<qint64>(64 * 1024, server.limits().maxHeaderBytes + 1));
+    ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) | O_NONBLOCK);
+    const int one = 1;
+    ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    peerOf(m_fd, &m_peerAddress, &m_peerPort);
     http_parser_init(&m_parser, HTTP_REQUEST);
     m_parser.data = this;
-    connect(m_socket, &QTcpSocket::readyRead, this, &Connection::processIncoming);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (m_mode == Mode::Requests && m_socket->bytesToWrite() < kMaxPendingWrite)
-            processIncoming();
-    });
-    connect(m_socket, &QTcpSocket::disconnected, this, [this] {
-        m_mode = Mode::Closing;
-        m_server.forget(this);
-        deleteLater();
-    });
+    m_writer.setEnabled(false);
+    connect(&m_reader, &QSocketNotifier::activated, this, &Connection::readable);
+    connect(&m_writer, &QSocketNotifier::activated, this, &Connection::writable);
     setDeadline(server.limits().requestTimeoutMs);
 }
 
-Connection::~Connection() = default;
+Connection::~Connection()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
 
 void Connection::setDeadline(int timeoutMs)
 {
@@ -65,80 +76,105 @@ void Connection::setDeadline(int timeoutMs)
 
 void Connection::checkDeadline(qint64 now)
 {
-    if (m_mode == Mode::Closing || m_awaiting || now < m_deadline)
+    if (m_mode == Mode::Closed || m_awaiting || now < m_deadline)
         return;
+    if (m_mode == Mode::Closing) {
+        closeNow(); // the client never closed its side
+        return;
+    }
     ++m_server.m_stats.timeouts;
-    const bool midRequest =
-        m_inMessage || m_socket->bytesAvailable() > 0 || m_offset < m_buffer.size();
-    if (midRequest)
+    if (m_inMessage || m_offset < m_buffer.size())
         fail(408, "timeout", "the request took too long to arrive");
     else
         closeNow(); // idle keep-alive connection
 }
 
-void Connection::processIncoming()
+void Connection::readable()
 {
-    if (m_mode == Mode::FirstRequest && !checkFirstRequest())
+    if (m_awaiting) {
+        // A request is with the handler: look, don't take. A client that closes or resets now
+        // has given up (as nginx assumes too): its answer has nowhere to go. Data waits in the
+        // kernel until the answer is out (back-pressure).
+        char byte;
+        const ssize_t peeked = ::recv(m_fd, &byte, 1, MSG_PEEK);
+        if (peeked == 0 ||
+            (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            closeNow();
+        else
+            m_reader.setEnabled(false);
         return;
-    if (m_mode != Mode::Requests || m_awaiting)
+    }
+    const qsizetype old = m_buffer.size();
+    m_buffer.resize(old + kReadChunk);
+    ssize_t got;
+    do {
+        got = ::recv(m_fd, m_buffer.data() + old, size_t(kReadChunk), 0);
+    } while (got < 0 && errno == EINTR);
+    m_buffer.resize(old + qMax<ssize_t>(got, 0));
+    if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        closeNow(); // the connection broke
         return;
-    // Read into the connection's own buffer, which keeps its capacity between requests.
-    if (const qint64 available = m_socket->bytesAvailable(); available > 0) {
-        const qsizetype old = m_buffer.size();
-        m_buffer.resize(old + available);
-        const qint64 got = m_socket->read(m_buffer.data() + old, available);
-        m_buffer.resize(old + qMax<qint64>(got, 0));
+    }
+    if (m_mode == Mode::Closing) {
+        m_buffer.resize(0); // draining until the client's EOF
+        if (got == 0)
+            closeNow();
+        return;
+    }
+    if (got == 0) {
+        // The client is done sending; what it sent before still gets its answers.
+        m_peerDone = true;
+        m_reader.setEnabled(false);
     }
     parseBuffered();
 }
 
-// Looks at the first request without consuming it: a WebSocket upgrade must reach the
-// QWebSocketServer with its handshake unread.
-bool Connection::checkFirstRequest()
+void Connection::send(QByteArrayView bytes)
 {
-    const int maxHead = m_server.limits().maxHeaderBytes;
-    // Most first requests fit the stack buffer; a larger limit falls back to the heap.
-    char stackBuffer[8 * 1024 + 4];
-    QByteArray heapBuffer;
-    char* buffer = stackBuffer;
-    if (maxHead + 4 > qsizetype(sizeof stackBuffer)) {
-        heapBuffer.resize(maxHead + 4);
-        buffer = heapBuffer.data();
+    if (m_mode == Mode::Closed)
+        return;
+    if (m_outOffset < m_out.size()) {
+        m_out.append(bytes.data(), bytes.size()); // already queued: keep the order
+        return;
     }
-    const qint64 peeked = m_socket->peek(buffer, maxHead + 4);
-    const QByteArrayView head(buffer, qMax<qint64>(peeked, 0));
-    const qsizetype end = find(head, "\r\n\r\n");
-    if (end < 0) {
-        if (head.size() > maxHead)
-            fail(431, "too_large", "the request head is larger than the limit");
-        return false;
+    ssize_t sent;
+    do {
+        sent = ::send(m_fd, bytes.data(), size_t(bytes.size()), MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        closeNow();
+        return;
     }
-    if (find(head.first(end), "pgrade") >= 0) {
-        // Parse just the head with a scratch parser to see whether it asks for an upgrade.
-        http_parser probe;
-        http_parser_init(&probe, HTTP_REQUEST);
-        QByteArray url;
-        http_parser_settings settings{};
-        probe.data = &url;
-        settings.on_url = [](http_parser* p, const char* at, size_t length) {
-            static_cast<QByteArray*>(p->data)->append(at, qsizetype(length));
-            return 0;
-        };
-        http_parser_execute(&probe, &settings, head.data(), size_t(end + 4));
-        if (probe.upgrade && HTTP_PARSER_ERRNO(&probe) == HPE_OK) {
-            const QByteArray path = url.left(url.indexOf('?'));
-            if (QWebSocketServer* target = m_server.webSocketServerFor(path);
-                target && probe.method == HTTP_GET) {
-                m_mode = Mode::Closing;
-                m_server.handOver(this, m_socket, target);
-                return false;
-            }
-            fail(404, "not_found", "no WebSocket endpoint at this path");
-            return false;
+    const qsizetype done = qMax<ssize_t>(sent, 0);
+    if (done < bytes.size()) {
+        m_out = bytes.sliced(done).toByteArray();
+        m_outOffset = 0;
+        m_writer.setEnabled(true);
+    }
+}
+
+void Connection::writable()
+{
+    while (m_outOffset < m_out.size()) {
+        const ssize_t sent = ::send(m_fd, m_out.constData() + m_outOffset,
+                                    size_t(m_out.size() - m_outOffset), MSG_NOSIGNAL);
+        if (sent < 0 && errno == EINTR)
+            continue;
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (sent <= 0) {
+            closeNow();
+            return;
         }
+        m_outOffset += sent;
     }
-    m_mode = Mode::Requests;
-    return true;
+    m_out.clear();
+    m_outOffset = 0;
+    m_writer.setEnabled(false);
+    if (m_mode == Mode::Closing)
+        closeGracefully();
+    else
+        parseBuffered(); // a stalled pipeline may go on
 }
 
 void Connection::parseBuffered()
@@ -147,12 +183,16 @@ void Connection::parseBuffered()
         return;
     m_parsing = true;
     while (m_mode == Mode::Requests && !m_awaiting && m_offset < m_buffer.size() &&
-           m_socket->bytesToWrite() < kMaxPendingWrite) {
+           m_out.size() - m_outOffset < kMaxPendingWrite) {
         const size_t length = size_t(m_buffer.size() - m_offset);
         const size_t used = http_parser_execute(&m_parser, &parserSettings(),
                                                 m_buffer.constData() + m_offset, length);
         m_offset += qsizetype(used);
         const http_errno error = HTTP_PARSER_ERRNO(&m_parser);
+        if (m_upgradeTo) {
+            handOver(m_upgradeTo);
+            return; // this object is gone with deleteLater(); nothing else to do
+        }
         if (error == HPE_PAUSED) {
             http_parser_pause(&m_parser, 0);
             dispatch();
@@ -160,6 +200,8 @@ void Connection::parseBuffered()
             fail(413, "too_large", "the request body is larger than the limit");
         } else if (m_failStatus == 431 || error == HPE_HEADER_OVERFLOW) {
             fail(431, "too_large", "the request head is larger than the limit");
+        } else if (m_failStatus == 404) {
+            fail(404, "not_found", "no WebSocket endpoint at this path");
         } else if (m_failStatus == 400) {
             fail(400, "invalid_argument", "an upgrade must be the first request of a connection");
         } else if (error != HPE_OK) {
@@ -175,15 +217,19 @@ void Connection::parseBuffered()
         m_offset = 0;
     }
     m_parsing = false;
+    if (m_peerDone && m_mode == Mode::Requests && !m_awaiting)
+        closeGracefully(); // nothing more will come
 }
 
 void Connection::dispatch()
 {
     m_awaiting = true;
+    m_reader.setEnabled(!m_peerDone); // readable() watches for a client that gives up
+    m_firstMessage = false;
     ++m_serial;
     ++m_server.m_stats.requests;
-    m_request.peerAddress = normalised(m_socket->peerAddress());
-    m_request.peerPort = m_socket->peerPort();
+    m_request.peerAddress = m_peerAddress;
+    m_request.peerPort = m_peerPort;
     const Responder responder(this, m_serial);
     if (m_server.m_handler)
         m_server.m_handler(m_request, responder);
@@ -195,40 +241,93 @@ void Connection::dispatch()
 
 void Connection::respond(quint64 serial, const Response& response)
 {
-    if (!isAwaitingResponse(serial) || m_mode == Mode::Closing)
+    if (!isAwaitingResponse(serial) || m_mode != Mode::Requests)
         return;
     m_awaiting = false;
     m_request = Request();
     const bool close = !m_keepAlive || !m_server.isListening();
     QByteArray bytes = serializeHead(response, m_parser.http_minor, close);
     bytes += response.body;
-    m_socket->write(bytes);
+    send(bytes);
     if (close) {
-        closeNow();
+        closeGracefully();
         return;
     }
     setDeadline(m_server.limits().idleTimeoutMs);
-    processIncoming(); // pipelined requests may be waiting
+    m_reader.setEnabled(!m_peerDone);
+    parseBuffered(); // pipelined requests may be waiting
+    if (m_awaiting)
+        m_reader.setEnabled(true); // to notice a client that gives up meanwhile
 }
 
 void Connection::fail(int status, const QByteArray& code, const QByteArray& message)
 {
-    if (m_mode == Mode::Closing)
+    if (m_mode != Mode::Requests)
         return;
     ++m_server.m_stats.badRequests;
-    Response response = Response::json(
+    m_awaiting = false;
+    const Response response = Response::json(
         status, ApiError(status, QString::fromLatin1(code), QString::fromLatin1(message)).toJson());
-    m_socket->write(serializeHead(response, 1, true));
-    m_socket->write(response.body);
-    closeNow();
+    send(serializeHead(response, 1, true) + response.body);
+    closeGracefully();
+}
+
+// Sends what is queued, then shuts the sending side and waits (bounded) for the client to
+// close: closing at once could turn unread request bytes into a reset that destroys the
+// answer on its way.
+void Connection::closeGracefully()
+{
+    if (m_mode == Mode::Closed)
+        return;
+    m_mode = Mode::Closing;
+    m_awaiting = false;
+    if (m_outOffset < m_out.size())
+        return; // writable() comes back here once everything is out
+    ::shutdown(m_fd, SHUT_WR);
+    if (m_peerDone) {
+        closeNow();
+        return;
+    }
+    m_reader.setEnabled(true);
+    setDeadline(kLingerMs);
 }
 
 void Connection::closeNow()
 {
-    m_mode = Mode::Closing;
+    if (m_mode == Mode::Closed)
+        return;
+    m_mode = Mode::Closed;
     m_awaiting = false;
-    // Flushes what was written, then closes; `disconnected` deletes this object.
-    m_socket->disconnectFromHost();
+    m_reader.setEnabled(false);
+    m_writer.setEnabled(false);
+    ::close(m_fd);
+    m_fd = -1;
+    m_server.forget(this);
+    deleteLater();
+}
+
+void Connection::handOver(QWebSocketServer* target)
+{
+    // The notifiers must go before a QTcpSocket watches the same descriptor.
+    m_reader.setEnabled(false);
+    m_writer.setEnabled(false);
+    m_reader.setSocket(-1);
+    m_writer.setSocket(-1);
+    auto* socket = new QTcpSocket;
+    if (!socket->setSocketDescriptor(m_fd)) {
+        delete socket;
+        closeNow();
+        return;
+    }
+    // The handshake was read already: put it back for the WebSocket server to read. A client
+    // waits for the 101 answer, so everything received so far is the handshake.
+    for (qsizetype i = m_buffer.size() - 1; i >= 0; --i)
+        socket->ungetChar(m_buffer.at(i));
+    m_fd = -1; // the socket owns it now
+    m_mode = Mode::Closed;
+    m_server.forget(this);
+    deleteLater();
+    target->handleConnection(socket); // takes ownership
 }
 
 // --- http-parser callbacks -------------------------------------------------------------------
@@ -304,7 +403,13 @@ int Connection::onHeadersComplete(http_parser* parser)
     if (c->m_lastWasValue)
         c->finishHeader();
     if (parser->upgrade) {
-        c->m_failStatus = 400; // upgrades are only taken as the first request (see above)
+        // A WebSocket upgrade as the first request goes to its server; anything else is refused.
+        const QByteArray path = c->m_url.left(c->m_url.indexOf('?'));
+        QWebSocketServer* target = c->m_server.webSocketServerFor(path);
+        if (c->m_firstMessage && target && parser->method == HTTP_GET)
+            c->m_upgradeTo = target;
+        else
+            c->m_failStatus = c->m_firstMessage ? 404 : 400;
         return -1;
     }
     const Limits& limits = c->m_server.limits();
@@ -329,7 +434,7 @@ int Connection::onHeadersComplete(http_parser* parser)
         request.query.truncate(hash);
     if (hasLength && parser->content_length > 0 &&
         request.header("expect").compare("100-continue", Qt::CaseInsensitive) == 0)
-        c->m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+        c->send("HTTP/1.1 100 Continue\r\n\r\n");
     if (hasLength)
         request.body.reserve(qsizetype(parser->content_length));
     return 0;

@@ -4,24 +4,29 @@
 #include "tracker/http/httpmessage.h"
 
 #include <QObject>
+#include <QSocketNotifier>
 
 #include <http_parser.h>
 
-class QTcpSocket;
+class QWebSocketServer;
 
 namespace swarmshare::tracker::http {
 
 class Server;
 
-// One client connection of a Server: reads, parses (http-parser), dispatches one request at a
-// time (so pipelined answers keep their order), writes responses, enforces limits and timeouts.
-// Deletes itself when the socket closes; a WebSocket upgrade hands the socket to the
-// QWebSocketServer registered for the path, without reading the handshake.
+// One client connection of a Server, on the raw socket descriptor: recv()/send() driven by
+// socket notifiers, parsed by http-parser, one request at a time with the handler (so pipelined
+// answers keep their order), limits and timeouts enforced. QTcpSocket is not used here: its
+// per-connection objects, buffers and signals cost more than the request itself when every
+// request comes on a new connection (BitTorrent clients announce that way).
+// A WebSocket upgrade as the first request hands the descriptor, wrapped in a QTcpSocket with
+// the handshake bytes put back, to the QWebSocketServer registered for the path.
+// Deletes itself once closed.
 class Connection : public QObject {
     Q_OBJECT
 
 public:
-    Connection(Server& server, QTcpSocket* socket);
+    Connection(Server& server, qintptr descriptor);
     ~Connection() override;
 
     void respond(quint64 serial, const Response& response);
@@ -31,17 +36,20 @@ public:
 
 private:
     enum class Mode {
-        FirstRequest, // peeking: the first request may be a WebSocket upgrade
-        Requests,     // reading and parsing HTTP requests
-        Closing,
+        Requests, // reading and parsing HTTP requests
+        Closing,  // answered for the last time: flushing, then waiting for the client's EOF
+        Closed,
     };
 
-    void processIncoming();
-    bool checkFirstRequest();
+    void readable();
+    void writable();
     void parseBuffered();
     void dispatch();
+    void send(QByteArrayView bytes);
     void fail(int status, const QByteArray& code, const QByteArray& message);
+    void closeGracefully();
     void closeNow();
+    void handOver(QWebSocketServer* target);
     void setDeadline(int timeoutMs);
 
     static const http_parser_settings& parserSettings();
@@ -56,11 +64,17 @@ private:
     void finishHeader();
 
     Server& m_server;
-    QTcpSocket* m_socket;
+    int m_fd;
+    QSocketNotifier m_reader;
+    QSocketNotifier m_writer;
+    QHostAddress m_peerAddress;
+    quint16 m_peerPort = 0;
     http_parser m_parser;
-    Mode m_mode = Mode::FirstRequest;
-    QByteArray m_buffer;
+    Mode m_mode = Mode::Requests;
+    QByteArray m_buffer; // received, not yet parsed from m_offset on
     qsizetype m_offset = 0;
+    QByteArray m_out; // not yet accepted by the kernel
+    qsizetype m_outOffset = 0;
 
     // The request being parsed.
     Request m_request;
@@ -68,9 +82,12 @@ private:
     QByteArray m_field;
     QByteArray m_value;
     bool m_lastWasValue = false;
-    int m_failStatus = 0; // a limit a callback hit (413, 431)
+    int m_failStatus = 0; // a limit a callback hit (413, 431), or 400 for a late upgrade
+    QWebSocketServer* m_upgradeTo = nullptr;
     bool m_keepAlive = true;
     bool m_inMessage = false;
+    bool m_firstMessage = true;
+    bool m_peerDone = false; // the client shut its sending side
 
     bool m_awaiting = false; // a request is with the handler
     bool m_parsing = false;  // inside parseBuffered(): no re-entry

@@ -5,10 +5,11 @@
 #include "tracker/http/httpconnection.h"
 
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QWebSocketServer>
 
 #include <http_parser.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace swarmshare::tracker::http {
 
@@ -112,25 +113,22 @@ QString Server::errorString() const
 
 void Server::accept(qintptr descriptor)
 {
-    auto* socket = new QTcpSocket;
-    if (!socket->setSocketDescriptor(descriptor)) {
-        delete socket;
-        return;
-    }
     if (m_connections.size() >= m_limits.maxConnections) {
-        // Over the cap: a clear answer rather than a silent reset, then close.
+        // Over the cap: a clear answer rather than a silent reset, then close. Best effort: the
+        // socket is new, so its send buffer takes these few bytes at once.
         ++m_stats.connectionsRefused;
         const Response busy = Response::json(
             503, ApiError::unavailable(QStringLiteral("too many connections; try again later"))
                      .toJson());
-        socket->write(serializeHead(busy, 1, true) + busy.body);
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        socket->disconnectFromHost();
+        const QByteArray bytes = serializeHead(busy, 1, true) + busy.body;
+        [[maybe_unused]] const ssize_t sent = ::send(
+            int(descriptor), bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+        ::shutdown(int(descriptor), SHUT_WR);
+        ::close(int(descriptor));
         return;
     }
     ++m_stats.connectionsAccepted;
-    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    auto* connection = new Connection(*this, socket);
+    auto* connection = new Connection(*this, descriptor);
     connection->setParent(this);
     m_connections.insert(connection);
 }
@@ -138,16 +136,6 @@ void Server::accept(qintptr descriptor)
 void Server::forget(Connection* connection)
 {
     m_connections.remove(connection);
-}
-
-void Server::handOver(Connection* connection, QTcpSocket* socket, QWebSocketServer* target)
-{
-    forget(connection);
-    socket->disconnect(connection);
-    socket->setParent(nullptr);
-    socket->setReadBufferSize(0);
-    connection->deleteLater();
-    target->handleConnection(socket); // takes ownership
 }
 
 void Server::sweepTimeouts()

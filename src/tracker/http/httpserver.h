@@ -15,7 +15,6 @@
 #include <memory>
 
 class QTcpServer;
-class QTcpSocket;
 class QWebSocketServer;
 
 namespace swarmshare::tracker::http {
@@ -100,7 +99,6 @@ private:
     void accept(qintptr descriptor);
     void sweepTimeouts();
     void forget(Connection* connection);
-    void handOver(Connection* connection, QTcpSocket* socket, QWebSocketServer* target);
     QWebSocketServer* webSocketServerFor(QByteArrayView path) const;
     qint64 now() const { return m_clock.elapsed(); }
 
