@@ -85,6 +85,10 @@ public:
         options.leaseTtlSec = config.trackerServer.leaseTtl;
         options.httpLimits.maxConnections = config.trackerServer.maxConnections;
         options.requestsPerSecondPerAddress = config.trackerServer.requestsPerSecondPerAddress;
+        options.announcePasskeys = config.trackerServer.announcePasskeys;
+        options.passkeySecretPath =
+            QDir(config.effectiveDataDir())
+                .filePath(QStringLiteral("tracker-%1.passkey-secret").arg(role));
         for (const QString& subnet : config.trackerServer.trustedProxies)
             options.trustedProxies << QHostAddress::parseSubnet(
                 subnet.contains(u'/') ? subnet

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // BEP 3 /announce, BEP 23 compact peers, BEP 7 peers6, BEP 48 /scrape.
 #include "tracker/apimodule.h"
+#include "tracker/passkeys.h"
 
 #include <QtEndian>
 
@@ -126,11 +127,21 @@ AnnounceQuery readQuery(const http::Request& request)
 
 bool AnnounceApi::handle(const http::Request& request, const http::Responder& responder)
 {
-    const bool isAnnounce = request.path == "/announce";
-    if (!isAnnounce && request.path != "/scrape")
+    // /announce, /announce/PASSKEY, /scrape, /scrape/PASSKEY.
+    const QByteArrayView path(request.path);
+    const bool isAnnounce = path == "/announce" || path.startsWith("/announce/");
+    if (!isAnnounce && path != "/scrape" && !path.startsWith("/scrape/"))
         return false;
     try {
         requireMethod(request, "GET");
+        if (m_context.passkeys) {
+            const qsizetype slash = path.indexOf('/', 1);
+            const QByteArray passkey =
+                slash > 0 ? path.sliced(slash + 1).toByteArray() : request.queryValue("passkey");
+            if (!m_context.passkeys->accountOf(passkey))
+                throw Failure{"this tracker needs your passkey: announce to /announce/PASSKEY "
+                              "(log in, then GET /auth/passkey)"};
+        }
         responder.send(isAnnounce ? announce(request) : scrape(request));
     } catch (const Failure& failure) {
         BencodeWriter body(64 + failure.reason.size());

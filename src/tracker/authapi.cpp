@@ -3,6 +3,7 @@
 #include "tracker/apimodule.h"
 #include "tracker/jsonbody.h"
 #include "tracker/livefeed.h"
+#include "tracker/passkeys.h"
 
 namespace swarmshare::tracker {
 
@@ -58,6 +59,21 @@ bool AuthApi::handle(const http::Request& request, const http::Responder& respon
                         {QStringLiteral("username"), session->account.username},
                     }));
             });
+        return true;
+    }
+    if (request.path == "/auth/passkey") {
+        requireMethod(request, "GET");
+        const qint64 account = m_context.requireAccount(request);
+        if (!m_context.passkeys)
+            throw ApiError::notFound(QStringLiteral("not_found"),
+                                     QStringLiteral("this tracker needs no passkey: announce to "
+                                                    "/announce"));
+        const QByteArray passkey = m_context.passkeys->passkeyFor(account);
+        const QByteArray host = request.header("host");
+        responder.send(jsonResponse(
+            200, QJsonObject{{QStringLiteral("passkey"), QString::fromLatin1(passkey)},
+                             {QStringLiteral("announce_url"),
+                              QString::fromLatin1("http://" + host + "/announce/" + passkey)}}));
         return true;
     }
     if (request.path == "/auth/logout") {

@@ -62,13 +62,25 @@ Result<void> Tracker::start()
     if (Result<void> opened = m_store->open(); !opened)
         return opened;
 
+    if (m_options.announcePasskeys) {
+        Result<Passkeys> passkeys = Passkeys::load(m_options.passkeySecretPath);
+        if (!passkeys)
+            return passkeys.error();
+        m_passkeys = std::move(passkeys).value();
+    }
     m_accounts = std::make_unique<Accounts>(
         *m_store, Accounts::Options{m_options.passwordIterations, 30LL * 24 * 3600 * 1000});
     m_feed =
         std::make_unique<LiveFeed>(*m_accounts, m_registry, m_options.httpLimits.maxConnections);
     m_registry.setListener(m_feed.get());
-    m_context = std::unique_ptr<TrackerContext>(
-        new TrackerContext{m_options, *m_store, m_registry, *m_accounts, *m_feed, {}});
+    m_context =
+        std::unique_ptr<TrackerContext>(new TrackerContext{m_options,
+                                                           *m_store,
+                                                           m_registry,
+                                                           *m_accounts,
+                                                           *m_feed,
+                                                           m_passkeys ? &*m_passkeys : nullptr,
+                                                           {}});
     m_context->clock.start();
     m_modules.clear();
     m_modules.push_back(std::make_unique<AnnounceApi>(*m_context));

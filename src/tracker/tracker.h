@@ -5,6 +5,7 @@
 #include "tracker/apimodule.h"
 #include "tracker/http/httpserver.h"
 #include "tracker/livefeed.h"
+#include "tracker/passkeys.h"
 #include "tracker/ratelimiter.h"
 #include "tracker/store/store.h"
 #include "tracker/swarmregistry.h"
@@ -61,6 +62,7 @@ private:
     SwarmRegistry m_registry;
     std::unique_ptr<Accounts> m_accounts;
     std::unique_ptr<LiveFeed> m_feed;
+    std::optional<Passkeys> m_passkeys;
     std::unique_ptr<TrackerContext> m_context;
     std::vector<std::unique_ptr<ApiModule>> m_modules;
     http::Server m_http;

@@ -15,6 +15,7 @@
 namespace swarmshare::tracker {
 
 class LiveFeed;
+class Passkeys;
 
 // What every API handler works with. Owned by Tracker; handlers keep a reference.
 struct TrackerContext {
@@ -23,7 +24,8 @@ struct TrackerContext {
     SwarmRegistry& registry;
     Accounts& accounts;
     LiveFeed& feed;
-    QElapsedTimer clock; // monotonic time for the registry
+    const Passkeys* passkeys; // null when /announce is open to everyone
+    QElapsedTimer clock;      // monotonic time for the registry
 
     qint64 now() const { return clock.elapsed(); }
     // The client's address: the connection's, or X-Forwarded-For's when the connection comes

@@ -23,6 +23,8 @@ struct TrackerOptions {
     QList<std::pair<QHostAddress, int>> trustedProxies; // subnets allowed to set X-Forwarded-For
     double requestsPerSecondPerAddress = 2000;          // 0 = no limit
     int passwordIterations = 100'000;
+    bool announcePasskeys = false;
+    QString passkeySecretPath; // 32 random bytes, made on first start (0600)
 };
 
 } // namespace swarmshare::tracker

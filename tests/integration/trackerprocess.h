@@ -26,6 +26,8 @@ public:
         int leaseTtl = 2;
         int requestsPerSecondPerAddress = 0; // 0: no limit
         quint16 port = 0;                    // 0: any free port
+        // More "trackerServer" keys (trustedProxies, announcePasskeys, ...).
+        QJsonObject extra;
     };
 
     // `folder` holds home/, config.json and tracker.db; it outlives restarts.
@@ -48,12 +50,15 @@ public:
             {QStringLiteral("heartbeatInterval"), settings.heartbeatInterval},
             {QStringLiteral("leaseTtl"), settings.leaseTtl},
             {QStringLiteral("requestsPerSecondPerAddress"), settings.requestsPerSecondPerAddress}};
+        QJsonObject serverWithExtras = server;
+        for (auto it = settings.extra.begin(); it != settings.extra.end(); ++it)
+            serverWithExtras.insert(it.key(), it.value());
         QFile file(config);
         if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
             return QStringLiteral("cannot write ") + config;
         file.write(QJsonDocument(
                        QJsonObject{{QStringLiteral("dataDir"), m_folder + QStringLiteral("/data")},
-                                   {QStringLiteral("trackerServer"), server}})
+                                   {QStringLiteral("trackerServer"), serverWithExtras}})
                        .toJson());
         file.close();
 

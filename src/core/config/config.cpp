@@ -145,6 +145,9 @@ std::vector<ConfigKey> makeTable()
                trackerServer.requestsPerSecondPerAddress, 0, 1000000,
                "Requests per second one client address may make on average (bursts of twice "
                "that). 0: no limit."),
+        SS_BOOL("trackerServer.announcePasskeys", trackerServer.announcePasskeys,
+                "BitTorrent /announce and /scrape need a per-user passkey (GET /auth/passkey): "
+                "/announce/PASSKEY. Off: open to any client."),
         SS_LIST("trackerServer.trustedProxies", trackerServer.trustedProxies, checkAddressOrSubnet,
                 "Addresses or subnets (CIDR) allowed to pass the client's address in "
                 "X-Forwarded-For."),

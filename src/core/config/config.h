@@ -50,6 +50,7 @@ public:
         int leaseTtl = 120;         // seconds
         int maxConnections = 4096;
         int requestsPerSecondPerAddress = 2000; // 0 = no limit
+        bool announcePasskeys = false;          // /announce and /scrape need a per-user passkey
         QStringList trustedProxies = {QStringLiteral("127.0.0.1"), QStringLiteral("::1")};
     } trackerServer;
 
