@@ -43,8 +43,8 @@ ss_s=$(printf '%s\n' "${ss_times[@]}" | median)
 rss_kib=$(printf '%s\n' "${ss_rss[@]}" | sort -g | tail -n 1)
 bytes=$((size_mib * 1024 * 1024))
 printf 'bench/hash: %d MiB file, %d runs each, medians, %d cores\n' "$size_mib" "$runs" "$(nproc)"
-printf '  %-22s %8.3f s  %7.2f GB/s\n' "sha1sum" "$sha_s" "$(echo "$bytes / $sha_s / 1e9" | bc -l)"
+printf '  %-22s %8.3f s  %7.2f GB/s\n' "sha1sum" "$sha_s" "$(echo "$bytes / $sha_s / 1000000000" | bc -l)"
 printf '  %-22s %8.3f s  %7.2f GB/s  peak RSS %.1f MiB\n' "swarmshare create" "$ss_s" \
-    "$(echo "$bytes / $ss_s / 1e9" | bc -l)" "$(echo "$rss_kib / 1024" | bc -l)"
+    "$(echo "$bytes / $ss_s / 1000000000" | bc -l)" "$(echo "$rss_kib / 1024" | bc -l)"
 printf '  ratio (swarmshare / sha1sum): %.2fx   goal >= 3x, peak RSS < 64 MiB\n' \
     "$(echo "$sha_s / $ss_s" | bc -l)"
