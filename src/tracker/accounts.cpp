@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tracker/accounts.h"
 
+#include "common/constanttime.h"
+
 #include <QCryptographicHash>
 #include <QFutureWatcher>
 #include <QPasswordDigestor>
@@ -20,16 +22,6 @@ QByteArray randomBytes(int count)
     QByteArray bytes(count, Qt::Uninitialized);
     QRandomGenerator::system()->fillRange(reinterpret_cast<quint32*>(bytes.data()), count / 4);
     return bytes;
-}
-
-bool constantTimeEquals(const QByteArray& a, const QByteArray& b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        difference |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return difference == 0;
 }
 
 qint64 nowMs()

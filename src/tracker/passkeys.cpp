@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tracker/passkeys.h"
 
+#include "common/constanttime.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -14,16 +16,6 @@ namespace {
 
 constexpr int kSecretSize = 32;
 constexpr int kMacSize = 16;
-
-bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        difference |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return difference == 0;
-}
 
 } // namespace
 
