@@ -175,8 +175,7 @@ http::Response AnnounceApi::announce(const http::Request& request)
     else if (!query.event.isEmpty() && query.event != "empty")
         throw Failure{"unknown event"};
 
-    const std::optional<SwarmRegistry::PeerInfo> known = m_context.registry.peerInfo(query.peerId);
-    if (known && known->accountId != 0)
+    if (m_context.registry.accountOf(query.peerId).value_or(0) != 0)
         throw Failure{"peer_id is in use by a logged-in peer"};
     const SwarmRegistry::PeerInfo peer{query.peerId, m_context.clientAddress(request),
                                        quint16(query.port), 4, 0};

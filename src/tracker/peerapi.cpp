@@ -93,8 +93,8 @@ bool PeerApi::handle(const http::Request& request, const http::Responder& respon
 
 void PeerApi::requireOwner(const QByteArray& peerId, qint64 account) const
 {
-    const std::optional<SwarmRegistry::PeerInfo> peer = m_context.registry.peerInfo(peerId);
-    if (peer && peer->accountId != account)
+    const std::optional<qint64> owner = m_context.registry.accountOf(peerId);
+    if (owner && *owner != account)
         throw ApiError::forbidden(QStringLiteral("this peer_id belongs to another account"));
 }
 

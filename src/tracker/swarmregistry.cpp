@@ -449,10 +449,10 @@ bool SwarmRegistry::hasPeer(const QByteArray& peerId) const
     return m_peers.contains(peerId);
 }
 
-std::optional<SwarmRegistry::PeerInfo> SwarmRegistry::peerInfo(const QByteArray& peerId) const
+std::optional<qint64> SwarmRegistry::accountOf(const QByteArray& peerId) const
 {
     const Peer* peer = m_peers.value(peerId);
-    return peer ? std::optional<PeerInfo>(peer->info) : std::nullopt;
+    return peer ? std::optional<qint64>(peer->info.accountId) : std::nullopt;
 }
 
 bool SwarmRegistry::hasFile(const QByteArray& infoHash) const

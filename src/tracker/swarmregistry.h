@@ -118,7 +118,8 @@ public:
     int expire(qint64 now);
 
     bool hasPeer(const QByteArray& peerId) const;
-    std::optional<PeerInfo> peerInfo(const QByteArray& peerId) const;
+    // The account a registered peer belongs to (0 for /announce peers), without a copy.
+    std::optional<qint64> accountOf(const QByteArray& peerId) const;
     bool hasFile(const QByteArray& infoHash) const;
     FileStats fileStats(const QByteArray& infoHash) const;
     std::optional<FileInfo> fileInfo(const QByteArray& infoHash) const;
