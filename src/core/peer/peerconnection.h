@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "peer/handshake.h"
+#include "peer/wirecodec.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QObject>
+#include <QTimer>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+class QTcpSocket;
+
+namespace swarmshare::peer {
+
+struct PeerConnectionOptions {
+    // BEP 3 peers drop a connection after about two minutes without a byte, so we send a
+    // keep-alive once we have been quiet this long.
+    std::chrono::milliseconds keepAliveInterval = std::chrono::minutes(2);
+    // A peer that sends nothing (not even a keep-alive) for this long is dropped; this also
+    // bounds the TCP connect and the handshake.
+    std::chrono::milliseconds inactivityTimeout = std::chrono::minutes(3);
+};
+
+// One peer over one TCP connection: the thin socket around HandshakeReader and WireCodec. It adds
+// the handshake decisions (which torrent, not ourselves), keep-alives, the silence timeout, the
+// choke/interest state of both sides, a verb per message to send and a signal per message read.
+//
+// Outgoing: construct with the torrent, then connectToPeer(); we send our handshake as soon as
+// TCP connects. Incoming: construct with an accepted socket and a TorrentLookup, then start();
+// the peer's info-hash arrives first, the lookup says whether we serve that torrent, and only
+// then do we answer with our handshake. Either way handshakeReceived() means the peer is
+// accepted and the verbs may be used; sends before it are dropped.
+//
+// disconnected() is emitted exactly once, whoever ends the connection, and no signal follows
+// it. The owner may delete the object in a slot connected to it only with deleteLater().
+class PeerConnection : public QObject {
+    Q_OBJECT
+
+public:
+    enum class Direction { Outgoing, Incoming };
+    enum class State { Idle, Connecting, Handshaking, Active, Closed };
+
+    // For an incoming connection: the geometry of the torrent with this info-hash, or nullopt
+    // when we do not serve it.
+    using TorrentLookup = std::function<std::optional<PieceGeometry>(const QByteArray& infoHash)>;
+
+    PeerConnection(QByteArray infoHash, QByteArray ourPeerId, PieceGeometry geometry,
+                   PeerConnectionOptions options = {}, QObject* parent = nullptr);
+    // Takes ownership of an accepted, connected socket.
+    PeerConnection(QTcpSocket* socket, QByteArray ourPeerId, TorrentLookup lookup,
+                   PeerConnectionOptions options = {}, QObject* parent = nullptr);
+    ~PeerConnection() override;
+
+    void connectToPeer(const QHostAddress& address, quint16 port);
+    void start();
+    // Closes the connection; emits disconnected(reason) unless already closed.
+    void disconnectFromPeer(const QString& reason);
+
+    Direction direction() const { return m_direction; }
+    State state() const { return m_state; }
+    // A peer is its address and port: several peers behind one address are normal.
+    QHostAddress address() const { return m_address; }
+    quint16 port() const { return m_port; }
+    // Ours for an outgoing connection; the peer's (once looked up) for an incoming one.
+    QByteArray infoHash() const { return m_infoHash; }
+    // Valid after handshakeReceived().
+    const Handshake& remoteHandshake() const { return m_remote; }
+    QByteArray remotePeerId() const { return m_remote.peerId; }
+
+    bool amChoking() const { return m_amChoking; }
+    bool amInterested() const { return m_amInterested; }
+    bool peerChoking() const { return m_peerChoking; }
+    bool peerInterested() const { return m_peerInterested; }
+
+    void sendKeepAlive();
+    void sendChoke();
+    void sendUnchoke();
+    void sendInterested();
+    void sendNotInterested();
+    void sendHave(int index);
+    void sendBitfield(const Bitfield& bits);
+    void sendRequest(int index, qint64 begin, qint64 length);
+    // The block is written after its 13-byte header without being copied into a message.
+    void sendPiece(int index, qint64 begin, const QByteArray& block);
+    void sendCancel(int index, qint64 begin, qint64 length);
+
+Q_SIGNALS:
+    void handshakeReceived(const swarmshare::peer::Handshake& handshake);
+    void keepAliveReceived();
+    void chokeReceived();
+    void unchokeReceived();
+    void interestedReceived();
+    void notInterestedReceived();
+    void haveReceived(int index);
+    void bitfieldReceived(const swarmshare::Bitfield& bits);
+    void requestReceived(int index, qint64 begin, qint64 length);
+    void pieceReceived(int index, qint64 begin, const QByteArray& block);
+    void cancelReceived(int index, qint64 begin, qint64 length);
+    void disconnected(const QString& reason);
+
+private:
+    PeerConnection(Direction direction, QByteArray ourPeerId, PeerConnectionOptions options,
+                   QObject* parent);
+    void wireSocket();
+    void onConnected();
+    void onReadyRead();
+    void onSocketError();
+    void onKeepAliveTimer();
+    void onInactivityTimer();
+
+    // Returns the bytes of `bytes` that were handshake, or -1 once the connection is closed.
+    qsizetype readHandshake(QByteArrayView bytes);
+    bool acceptInfoHash();
+    void sendHandshake();
+    void readMessages(QByteArrayView bytes);
+    void dispatch(const WireMessage& message);
+    void send(const WireMessage& message);
+    void write(const QByteArray& bytes);
+    bool canSend(const char* what) const;
+    QString describe() const;
+
+    Direction m_direction;
+    State m_state = State::Idle;
+    QTcpSocket* m_socket = nullptr;
+    QHostAddress m_address;
+    quint16 m_port = 0;
+    QByteArray m_infoHash;
+    QByteArray m_ourPeerId;
+    PeerConnectionOptions m_options;
+    TorrentLookup m_lookup;
+    std::optional<PieceGeometry> m_geometry;
+    HandshakeReader m_handshakeReader;
+    bool m_sentHandshake = false;
+    bool m_checkedInfoHash = false;
+    bool m_sentMessage = false; // a bitfield may only be our first message
+    Handshake m_remote;
+    std::optional<WireCodec> m_codec;
+    QList<WireMessage> m_decoded;
+
+    bool m_amChoking = true;
+    bool m_amInterested = false;
+    bool m_peerChoking = true;
+    bool m_peerInterested = false;
+
+    // The timers are re-armed lazily from these clocks when they fire, rather than restarted on
+    // every read and write of a busy connection.
+    QElapsedTimer m_lastSent;
+    QElapsedTimer m_lastReceived;
+    QTimer m_keepAliveTimer;
+    QTimer m_inactivityTimer;
+};
+
+} // namespace swarmshare::peer

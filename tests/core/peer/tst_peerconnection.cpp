@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "peer/peerconnection.h"
+#include "peer/peerserver.h"
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <memory>
+
+using namespace std::chrono_literals;
+using swarmshare::Bitfield;
+using swarmshare::peer::Handshake;
+using swarmshare::peer::PeerConnection;
+using swarmshare::peer::PeerConnectionOptions;
+using swarmshare::peer::PeerServer;
+using swarmshare::peer::PeerServerOptions;
+using swarmshare::peer::PieceGeometry;
+using swarmshare::peer::WireCodec;
+using swarmshare::peer::WireMessage;
+
+namespace {
+
+// Four pieces of 32 KiB: two 16 KiB blocks each.
+constexpr PieceGeometry kGeometry{4, 32 * 1024, 4 * 32 * 1024};
+
+const QByteArray kInfoHash(20, 'a');
+const QByteArray kOtherHash(20, 'b');
+const QByteArray kServerId("-SW0001-serverserver");
+const QByteArray kClientId("-SW0001-clientclient");
+
+PeerConnection::TorrentLookup servesOnlyOurTorrent()
+{
+    return [](const QByteArray& infoHash) -> std::optional<PieceGeometry> {
+        if (infoHash == kInfoHash)
+            return kGeometry;
+        return std::nullopt;
+    };
+}
+
+QByteArray handshakeBytes(const QByteArray& infoHash, const QByteArray& peerId)
+{
+    Handshake handshake;
+    handshake.infoHash = infoHash;
+    handshake.peerId = peerId;
+    return handshake.encode();
+}
+
+Bitfield bitsOf(std::initializer_list<int> set)
+{
+    Bitfield bits(kGeometry.pieceCount);
+    for (int index : set)
+        bits.set(index);
+    return bits;
+}
+
+// The server-side connection of each accepted peer, and the reason each one ended, recorded the
+// way an owner would: in a slot connected directly, before any message can be missed.
+struct Accepted {
+    QList<PeerConnection*> peers;
+    QStringList reasons;
+    QStringList rejections;
+
+    explicit Accepted(PeerServer& server)
+    {
+        QObject::connect(&server, &PeerServer::peerConnected, &server, [this](PeerConnection* p) {
+            peers.append(p);
+            QObject::connect(p, &PeerConnection::disconnected, p,
+                             [this](const QString& reason) { reasons.append(reason); });
+        });
+        QObject::connect(&server, &PeerServer::peerRejected, &server,
+                         [this](const QHostAddress&, quint16, const QString& reason) {
+                             rejections.append(reason);
+                         });
+    }
+};
+
+} // namespace
+
+class TestPeerConnection : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<PeerServer> listeningServer(PeerServerOptions options = {})
+    {
+        auto server = std::make_unique<PeerServer>(kServerId, servesOnlyOurTorrent(), options);
+        if (!server->listen(QHostAddress::LocalHost, 0))
+            qFatal("listen failed: %s", qPrintable(server->errorString()));
+        return server;
+    }
+
+    std::unique_ptr<PeerConnection> connectedClient(quint16 port,
+                                                    PeerConnectionOptions options = {},
+                                                    const QByteArray& infoHash = kInfoHash,
+                                                    const QByteArray& peerId = kClientId)
+    {
+        auto client = std::make_unique<PeerConnection>(infoHash, peerId, kGeometry, options);
+        client->connectToPeer(QHostAddress::LocalHost, port);
+        return client;
+    }
+
+    // A raw socket speaking for a peer, so tests can send what no PeerConnection would.
+    std::unique_ptr<QTcpSocket> rawClient(quint16 port)
+    {
+        auto socket = std::make_unique<QTcpSocket>();
+        QSignalSpy connected(socket.get(), &QTcpSocket::connected);
+        socket->connectToHost(QHostAddress::LocalHost, port);
+        if (!connected.wait(5000))
+            qFatal("raw client did not connect");
+        return socket;
+    }
+
+private slots:
+    void handshakesBothWays()
+    {
+        auto server = listeningServer();
+        Accepted accepted(*server);
+        auto client = connectedClient(server->serverPort());
+        QSignalSpy clientHandshake(client.get(), &PeerConnection::handshakeReceived);
+
+        QTRY_COMPARE(accepted.peers.size(), 1);
+        QTRY_COMPARE(clientHandshake.size(), 1);
+        PeerConnection* serverSide = accepted.peers.first();
+
+        QCOMPARE(clientHandshake.at(0).at(0).value<Handshake>().peerId, kServerId);
+        QCOMPARE(client->remotePeerId(), kServerId);
+        QCOMPARE(client->state(), PeerConnection::State::Active);
+        QCOMPARE(client->direction(), PeerConnection::Direction::Outgoing);
+        QCOMPARE(client->port(), server->serverPort());
+        QCOMPARE(serverSide->remotePeerId(), kClientId);
+        QCOMPARE(serverSide->infoHash(), kInfoHash);
+        QCOMPARE(serverSide->state(), PeerConnection::State::Active);
+        QCOMPARE(serverSide->direction(), PeerConnection::Direction::Incoming);
+        QCOMPARE(serverSide->address(), QHostAddress(QHostAddress::LocalHost));
+        // Both sides start choked and uninterested (BEP 3).
+        QVERIFY(client->amChoking() && client->peerChoking());
+        QVERIFY(!client->amInterested() && !client->peerInterested());
+        QVERIFY(serverSide->amChoking() && serverSide->peerChoking());
+    }
+
+    void incomingRejectsTorrentWeDoNotServe()
+    {
+        auto server = listeningServer();
+        Accepted accepted(*server);
+        auto client = connectedClient(server->serverPort(), {}, kOtherHash);
+        QSignalSpy clientClosed(client.get(), &PeerConnection::disconnected);
+
+        QTRY_COMPARE(accepted.rejections.size(), 1);
+        QVERIFY2(accepted.rejections.first().contains(QStringLiteral("do not serve")),
+                 qPrintable(accepted.rejections.first()));
+        QTRY_COMPARE(clientClosed.size(), 1);
+        QVERIFY(accepted.peers.isEmpty());
+        QTRY_COMPARE(server->connectionCount(), 0);
+    }
+
+    void outgoingRejectsWrongInfoHash()
+    {
+        QTcpServer raw;
+        QVERIFY(raw.listen(QHostAddress::LocalHost, 0));
+        auto client = connectedClient(raw.serverPort());
+        QSignalSpy closed(client.get(), &PeerConnection::disconnected);
+        QTRY_VERIFY(raw.hasPendingConnections());
+        std::unique_ptr<QTcpSocket> peer(raw.nextPendingConnection());
+        QTRY_COMPARE(peer->bytesAvailable(), Handshake::kSize);
+        QCOMPARE(peer->readAll(), handshakeBytes(kInfoHash, kClientId));
+
+        peer->write(handshakeBytes(kOtherHash, kServerId));
+        QVERIFY(closed.wait(5000));
+        const QString reason = closed.at(0).at(0).toString();
+        QVERIFY2(reason.contains(QStringLiteral("expected")), qPrintable(reason));
+        QCOMPARE(client->state(), PeerConnection::State::Closed);
+        QTRY_COMPARE(peer->state(), QAbstractSocket::UnconnectedState);
+    }
+
+    void rejectsOurOwnPeerId()
+    {
+        // Outgoing: the "peer" answers with our own id, as when a tracker hands us our address.
+        QTcpServer raw;
+        QVERIFY(raw.listen(QHostAddress::LocalHost, 0));
+        auto client = connectedClient(raw.serverPort());
+        QSignalSpy closed(client.get(), &PeerConnection::disconnected);
+        QTRY_VERIFY(raw.hasPendingConnections());
+        std::unique_ptr<QTcpSocket> peer(raw.nextPendingConnection());
+        peer->write(handshakeBytes(kInfoHash, kClientId));
+        QVERIFY(closed.wait(5000));
+        QVERIFY2(closed.at(0).at(0).toString().contains(QStringLiteral("ourselves")),
+                 qPrintable(closed.at(0).at(0).toString()));
+
+        // Incoming: a client carrying the server's id connects to it.
+        auto server = listeningServer();
+        Accepted accepted(*server);
+        auto self = connectedClient(server->serverPort(), {}, kInfoHash, kServerId);
+        QSignalSpy selfClosed(self.get(), &PeerConnection::disconnected);
+        QTRY_COMPARE(accepted.rejections.size(), 1);
+        QVERIFY2(accepted.rejections.first().contains(QStringLiteral("ourselves")),
+                 qPrintable(accepted.rejections.first()));
+        QTRY_COMPARE(selfClosed.size(), 1);
+        QVERIFY(accepted.peers.isEmpty());
+    }
+
+    void exchangesMessagesBothWays()
+    {
+        auto server = listeningServer();
+        Accepted accepted(*server);
+        auto client = connectedClient(server->serverPort());
+        QSignalSpy clientHandshake(client.get(), &PeerConnection::handshakeReceived);
+        QTRY_COMPARE(accepted.peers.size(), 1);
+        QTRY_COMPARE(clientHandshake.size(), 1);
+        PeerConnection* serverSide = accepted.peers.first();
+
+        QSignalSpy serverBitfield(serverSide, &PeerConnection::bitfieldReceived);
+        QSignalSpy serverInterested(serverSide, &PeerConnection::interestedReceived);
+        QSignalSpy serverRequest(serverSide, &PeerConnection::requestReceived);
+        QSignalSpy serverHave(serverSide, &PeerConnection::haveReceived);
+        QSignalSpy serverCancel(serverSide, &PeerConnection::cancelReceived);
+        QSignalSpy clientBitfield(client.get(), &PeerConnection::bitfieldReceived);
+        QSignalSpy clientUnchoke(client.get(), &PeerConnection::unchokeReceived);
+        QSignalSpy clientPiece(client.get(), &PeerConnection::pieceReceived);
+
+        // Client -> server: what it has, and that it wants more.
+        client->sendBitfield(bitsOf({0}));
+        client->sendInterested();
+        QTRY_COMPARE(serverInterested.size(), 1);
+        QCOMPARE(serverBitfield.size(), 1);
+        QCOMPARE(serverBitfield.at(0).at(0).value<Bitfield>(), bitsOf({0}));
+        QVERIFY(client->amInterested());
+        QVERIFY(serverSide->peerInterested());
+
+        // Server -> client: a seed's bitfield, then unchoke.
+        serverSide->sendBitfield(bitsOf({0, 1, 2, 3}));
+        serverSide->sendUnchoke();
+        QTRY_COMPARE(clientUnchoke.size(), 1);
+        QCOMPARE(clientBitfield.at(0).at(0).value<Bitfield>(), bitsOf({0, 1, 2, 3}));
+        QVERIFY(!serverSide->amChoking());
+        QVERIFY(!client->peerChoking());
+
+        // A 16 KiB block, requested and served.
+        client->sendRequest(1, 16384, 16384);
+        QTRY_COMPARE(serverRequest.size(), 1);
+        QCOMPARE(serverRequest.at(0).at(0).toInt(), 1);
+        QCOMPARE(serverRequest.at(0).at(1).toLongLong(), 16384);
+        QCOMPARE(serverRequest.at(0).at(2).toLongLong(), 16384);
+        QByteArray block(16384, Qt::Uninitialized);
+        for (qsizetype i = 0; i < block.size(); ++i)
+            block[i] = char(i * 7 + 3);
+        serverSide->sendPiece(1, 16384, block);
+        QTRY_COMPARE(clientPiece.size(), 1);
+        QCOMPARE(clientPiece.at(0).at(0).toInt(), 1);
+        QCOMPARE(clientPiece.at(0).at(1).toLongLong(), 16384);
+        QCOMPARE(clientPiece.at(0).at(2).toByteArray(), block);
+
+        client->sendHave(1);
+        client->sendCancel(2, 0, 16384);
+        QTRY_COMPARE(serverCancel.size(), 1);
+        QCOMPARE(serverHave.size(), 1);
+        QCOMPARE(serverHave.at(0).at(0).toInt(), 1);
+        QCOMPARE(serverCancel.at(0).at(0).toInt(), 2);
+        QCOMPARE(serverCancel.at(0).at(2).toLongLong(), 16384);
+
+        client->sendNotInterested();
+        serverSide->sendChoke();
+        QTRY_VERIFY(!serverSide->peerInterested());
+        QTRY_VERIFY(client->peerChoking());
+        QVERIFY(accepted.reasons.isEmpty());
+    }
+
+    void protocolViolationsDisconnectWithReason_data()
+    {
+        QTest::addColumn<QByteArray>("afterHandshake");
+        QTest::addColumn<QString>("reasonPart");
+        QTest::newRow("oversized length")
+            << QByteArray::fromHex("ffffffff") << QStringLiteral("exceeds");
+        QTest::newRow("bitfield twice")
+            << WireCodec::encode(WireMessage::bitfieldOf(bitsOf({1}))) +
+                   WireCodec::encode(WireMessage::bitfieldOf(bitsOf({1})))
+            << QStringLiteral("not the first message");
+        QTest::newRow("index out of range")
+            << WireCodec::encode(WireMessage::have(4)) << QStringLiteral("out of range");
+    }
+
+    void protocolViolationsDisconnectWithReason()
+    {
+        QFETCH(QByteArray, afterHandshake);
+        QFETCH(QString, reasonPart);
+        auto server = listeningServer();
+        Accepted accepted(*server);
+        auto raw = rawClient(server->serverPort());
+        raw->write(handshakeBytes(kInfoHash, kClientId) + afterHandshake);
+
+        QTRY_COMPARE(accepted.reasons.size(), 1);
+        QVERIFY2(accepted.reasons.first().contains(reasonPart, Qt::CaseInsensitive),
+                 qPrintable(accepted.reasons.first()));
+        QTRY_COMPARE(raw->state(), QAbstractSocket::UnconnectedState);
+    }
+
+    void messageBeforeHandshakeDisconnects()
+    {
+        auto server = listeningServer();
+        Accepted accepted(*server);
+        auto raw = rawClient(server->serverPort());
+        raw->write(WireCodec::encode(WireMessage::interested()));
+
+        QTRY_COMPARE(accepted.rejections.size(), 1);
+        QVERIFY2(accepted.rejections.first().contains(QStringLiteral("handshake")),
+                 qPrintable(accepted.rejections.first()));
+        QTRY_COMPARE(raw->state(), QAbstractSocket::UnconnectedState);
+        QVERIFY(accepted.peers.isEmpty());
+    }
+
+    void dropsSilentPeers()
+    {
+        PeerServerOptions options;
+        options.connection.inactivityTimeout = 300ms;
+        auto server = listeningServer(options);
+        Accepted accepted(*server);
+
+        // Silent before the handshake.
+        auto raw = rawClient(server->serverPort());
+        QTRY_COMPARE_WITH_TIMEOUT(accepted.rejections.size(), 1, 5000);
+        QVERIFY2(accepted.rejections.first().contains(QStringLiteral("no handshake")),
+                 qPrintable(accepted.rejections.first()));
+
+        // Silent after it: the client's keep-alives are far too rare to save it.
+        auto client = connectedClient(server->serverPort());
+        QSignalSpy clientClosed(client.get(), &PeerConnection::disconnected);
+        QTRY_COMPARE(accepted.peers.size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(accepted.reasons.size(), 1, 5000);
+        QVERIFY2(accepted.reasons.first().contains(QStringLiteral("silent")),
+                 qPrintable(accepted.reasons.first()));
+        QTRY_COMPARE(clientClosed.size(), 1);
+    }
+
+    void keepAlivesKeepAQuietPeer()
+    {
+        PeerServerOptions options;
+        options.connection.inactivityTimeout = 500ms;
+        auto server = listeningServer(options);
+        Accepted accepted(*server);
+        PeerConnectionOptions clientOptions;
+        clientOptions.keepAliveInterval = 100ms;
+        auto client = connectedClient(server->serverPort(), clientOptions);
+        QTRY_COMPARE(accepted.peers.size(), 1);
+        QSignalSpy keepAlives(accepted.peers.first(), &PeerConnection::keepAliveReceived);
+
+        QTest::qWait(1200);
+        QVERIFY(accepted.reasons.isEmpty());
+        QVERIFY2(keepAlives.size() >= 3, qPrintable(QString::number(keepAlives.size())));
+        QCOMPARE(client->state(), PeerConnection::State::Active);
+    }
+
+    void acceptsTwoPeersFromOneAddress()
+    {
+        auto server = listeningServer();
+        Accepted accepted(*server);
+        auto first = connectedClient(server->serverPort());
+        auto second = connectedClient(server->serverPort());
+        QTRY_COMPARE(accepted.peers.size(), 2);
+
+        const PeerConnection* a = accepted.peers.at(0);
+        const PeerConnection* b = accepted.peers.at(1);
+        QCOMPARE(a->address(), QHostAddress(QHostAddress::LocalHost));
+        QCOMPARE(b->address(), QHostAddress(QHostAddress::LocalHost));
+        QVERIFY(a->port() != b->port());
+        QCOMPARE(server->connectionCount(), 2);
+        QVERIFY(accepted.rejections.isEmpty());
+    }
+
+    void capsConnections()
+    {
+        PeerServerOptions options;
+        options.maxConnections = 1;
+        auto server = listeningServer(options);
+        Accepted accepted(*server);
+        auto first = connectedClient(server->serverPort());
+        QTRY_COMPARE(accepted.peers.size(), 1);
+
+        auto second = connectedClient(server->serverPort());
+        QSignalSpy secondClosed(second.get(), &PeerConnection::disconnected);
+        QTRY_COMPARE(accepted.rejections.size(), 1);
+        QVERIFY2(accepted.rejections.first().contains(QStringLiteral("limit")),
+                 qPrintable(accepted.rejections.first()));
+        QTRY_COMPARE(secondClosed.size(), 1);
+        QCOMPARE(server->connectionCount(), 1);
+
+        // The slot frees up when the first peer leaves.
+        first->disconnectFromPeer(QStringLiteral("test done"));
+        QTRY_COMPARE(server->connectionCount(), 0);
+        auto third = connectedClient(server->serverPort());
+        QTRY_COMPARE(accepted.peers.size(), 2);
+        QCOMPARE(accepted.rejections.size(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPeerConnection)
+#include "tst_peerconnection.moc"
