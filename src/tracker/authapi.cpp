@@ -7,24 +7,6 @@
 
 namespace swarmshare::tracker {
 
-namespace {
-
-http::Response fromError(const Error& error)
-{
-    const QString& code = error.code;
-    if (code == u"invalid_argument")
-        return errorResponse(ApiError::invalidArgument(error.message));
-    if (code == u"conflict")
-        return errorResponse(ApiError::conflict(error.message));
-    if (code == u"unauthenticated")
-        return errorResponse(ApiError::unauthenticated(error.message));
-    if (code == u"rate_limited")
-        return errorResponse(ApiError::rateLimited(error.message, int(error.offset)));
-    return errorResponse(ApiError::unavailable(error.message));
-}
-
-} // namespace
-
 bool AuthApi::handle(const http::Request& request, const http::Responder& responder)
 {
     if (request.path == "/auth/register") {
@@ -34,7 +16,7 @@ bool AuthApi::handle(const http::Request& request, const http::Responder& respon
         const QString password = body.string(QStringLiteral("password"), 1024);
         m_context.accounts.registerAccount(username, password, [responder](Result<Account> made) {
             if (!made)
-                return responder.send(fromError(made.error()));
+                return responder.send(errorResponse(TrackerContext::apiError(made.error())));
             responder.send(
                 jsonResponse(201, QJsonObject{{QStringLiteral("username"), made->username}}));
         });
@@ -50,7 +32,7 @@ bool AuthApi::handle(const http::Request& request, const http::Responder& respon
         m_context.accounts.login(
             username, password, clientKey, [responder](Result<Accounts::Session> session) {
                 if (!session)
-                    return responder.send(fromError(session.error()));
+                    return responder.send(errorResponse(TrackerContext::apiError(session.error())));
                 responder.send(jsonResponse(
                     200,
                     QJsonObject{

@@ -39,21 +39,28 @@ qint64 TrackerContext::requireAccount(const http::Request& request)
     return *account;
 }
 
-void TrackerContext::raise(const Error& error)
+ApiError TrackerContext::apiError(const Error& error)
 {
     const QString& code = error.code;
     if (code == u"unauthenticated")
-        throw ApiError::unauthenticated(error.message);
+        return ApiError::unauthenticated(error.message);
     if (code == u"unknown_peer" || code == u"not_found")
-        throw ApiError::notFound(code, error.message);
+        return ApiError::notFound(code, error.message);
     if (code == u"conflict")
-        throw ApiError::conflict(error.message);
+        return ApiError::conflict(error.message);
     if (code == u"invalid_argument")
-        throw ApiError::invalidArgument(error.message);
+        return ApiError::invalidArgument(error.message);
     if (code == u"forbidden")
-        throw ApiError::forbidden(error.message);
+        return ApiError::forbidden(error.message);
+    if (code == u"rate_limited") // Accounts put the seconds to wait in `offset`
+        return ApiError::rateLimited(error.message, int(error.offset));
     // The store could not answer: the request may be retried.
-    throw ApiError::unavailable(error.message);
+    return ApiError::unavailable(error.message);
+}
+
+void TrackerContext::raise(const Error& error)
+{
+    throw apiError(error);
 }
 
 http::Response jsonResponse(int status, const QJsonObject& object)

@@ -33,7 +33,9 @@ struct TrackerContext {
     QHostAddress clientAddress(const http::Request& request) const;
     // The account of the request's bearer token; throws 401 unauthenticated.
     qint64 requireAccount(const http::Request& request);
-    // Throws the ApiError that fits a store or registry Error (by its code).
+    // The ApiError that fits a store, registry or accounts Error (by its code), and the same
+    // thrown, for handlers that answer synchronously.
+    static ApiError apiError(const Error& error);
     [[noreturn]] static void raise(const Error& error);
 };
 
