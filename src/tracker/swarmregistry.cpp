@@ -204,13 +204,8 @@ Result<void> SwarmRegistry::heartbeat(const QByteArray& peerId,
     touch(*peer, now);
     for (const QByteArray& hash : nowComplete) {
         File* file = m_files.value(hash);
-        if (!file || !file->leechers.remove(peer))
-            continue;
-        file->holders.insert(peer);
-        ++file->completed;
-        peer->files.insert(hash, true);
-        peer->have.remove(hash);
-        notifySwarm(hash);
+        if (file && file->leechers.contains(peer))
+            becomeHolder(*peer, *file);
     }
     // Leases live while the asker is still fetching their file: a peer that finished (or
     // dropped the download) without /complete_transfer lets them run out after leaseTtl.
@@ -314,18 +309,20 @@ Result<int> SwarmRegistry::completeTransfer(const QByteArray& askerId, const QBy
             ++released;
         }
     }
-    if (File* file = m_files.value(infoHash)) {
-        const bool wasLeecher = file->leechers.remove(asker);
-        if (!file->holders.contains(asker)) {
-            file->holders.insert(asker);
-            if (wasLeecher)
-                ++file->completed;
-        }
-        asker->files.insert(infoHash, true);
-        asker->have.remove(infoHash);
-        notifySwarm(infoHash);
-    }
+    if (File* file = m_files.value(infoHash))
+        becomeHolder(*asker, *file);
     return released;
+}
+
+void SwarmRegistry::becomeHolder(Peer& peer, File& file)
+{
+    // A leecher that becomes a holder finished a download: that is what `completed` counts.
+    const bool wasLeecher = file.leechers.remove(&peer);
+    if (file.holders.insert(&peer) && wasLeecher)
+        ++file.completed;
+    peer.files.insert(file.info.infoHash, true);
+    peer.have.remove(file.info.infoHash);
+    notifySwarm(file.info.infoHash);
 }
 
 void SwarmRegistry::releaseLease(quint64 leaseId)

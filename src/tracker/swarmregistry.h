@@ -139,6 +139,8 @@ private:
 
     File& fileFor(const FileInfo& info, bool* created);
     void detachFrom(Peer& peer, const QByteArray& infoHash);
+    // Records that `peer` now holds all of `file` (counted as completed if it was fetching).
+    void becomeHolder(Peer& peer, File& file);
     void releaseLease(quint64 leaseId);
     void dropPeer(Peer& peer);
     void touch(Peer& peer, qint64 now);
