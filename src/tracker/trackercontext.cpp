@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tracker/trackercontext.h"
 
+#include "common/netaddress.h"
 #include "tracker/apimodule.h"
 
 #include <QJsonDocument>
@@ -20,11 +21,7 @@ QHostAddress TrackerContext::clientAddress(const http::Request& request) const
         return peer;
     // The proxy appends the address it saw last; earlier entries are the client's own claims.
     const QHostAddress client(QString::fromLatin1(forwarded.split(',').constLast().trimmed()));
-    if (client.isNull())
-        return peer;
-    bool isV4 = false;
-    const quint32 v4 = client.toIPv4Address(&isV4);
-    return isV4 ? QHostAddress(v4) : client;
+    return client.isNull() ? peer : plainAddress(client);
 }
 
 qint64 TrackerContext::requireAccount(const http::Request& request)

@@ -2,6 +2,7 @@
 #include "peer/peerconnection.h"
 
 #include "common/logging.h"
+#include "common/netaddress.h"
 
 #include <QPointer>
 #include <QTcpSocket>
@@ -11,15 +12,6 @@
 namespace swarmshare::peer {
 
 namespace {
-
-// Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d; a peer must compare equal however it
-// reached us.
-QHostAddress normalised(const QHostAddress& address)
-{
-    bool isV4 = false;
-    const quint32 v4 = address.toIPv4Address(&isV4);
-    return isV4 ? QHostAddress(v4) : address;
-}
 
 QString hexOf(const QByteArray& bytes)
 {
@@ -61,7 +53,7 @@ PeerConnection::PeerConnection(QTcpSocket* socket, QByteArray ourPeerId, Torrent
     m_lookup = std::move(lookup);
     m_socket = socket;
     m_socket->setParent(this);
-    m_address = normalised(socket->peerAddress());
+    m_address = plainAddress(socket->peerAddress());
     m_port = socket->peerPort();
     wireSocket();
 }
@@ -84,7 +76,7 @@ void PeerConnection::wireSocket()
 void PeerConnection::connectToPeer(const QHostAddress& address, quint16 port)
 {
     Q_ASSERT(m_direction == Direction::Outgoing && m_state == State::Idle);
-    m_address = normalised(address);
+    m_address = plainAddress(address);
     m_port = port;
     m_state = State::Connecting;
     m_lastReceived.start();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tracker/http/httpconnection.h"
 
+#include "common/netaddress.h"
 #include "tracker/apierror.h"
 #include "tracker/http/httpserver.h"
 
@@ -33,11 +34,7 @@ void peerOf(int fd, QHostAddress* address, quint16* port)
     socklen_t length = sizeof storage;
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
         return;
-    *address = QHostAddress(reinterpret_cast<const sockaddr*>(&storage));
-    bool isV4 = false;
-    const quint32 v4 = address->toIPv4Address(&isV4);
-    if (isV4)
-        *address = QHostAddress(v4); // IPv4-mapped IPv6 as plain IPv4
+    *address = plainAddress(QHostAddress(reinterpret_cast<const sockaddr*>(&storage)));
     *port = storage.ss_family == AF_INET6
                 ? ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port)
                 : ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QHostAddress>
+
+namespace swarmshare {
+
+// Dual-stack sockets and proxies report IPv4 peers as ::ffff:a.b.c.d. Peers, rate limits and
+// compact peer lists need one spelling for one address: plain IPv4 whenever it is one.
+inline QHostAddress plainAddress(const QHostAddress& address)
+{
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    return isV4 ? QHostAddress(v4) : address;
+}
+
+} // namespace swarmshare
