@@ -10,10 +10,7 @@
 #include <QSaveFile>
 #include <QUrl>
 
-#include <chrono>
-#include <future>
 #include <optional>
-#include <unistd.h>
 
 namespace swarmshare::app {
 
@@ -125,33 +122,24 @@ public:
 
 private:
     // Hashes on worker threads; on a terminal, redraws one progress line on stderr meanwhile.
+    // Hashes on worker threads; on a terminal, shows percentage, sizes and speed meanwhile.
     static Result<torrent::CreatedTorrent> hashWithProgress(torrent::TorrentCreator& creator,
                                                             VerbContext& context)
     {
-        auto future = std::async(std::launch::async, [&creator] { return creator.create(); });
-        const bool tty = isatty(STDERR_FILENO);
         QElapsedTimer clock;
         clock.start();
         const QLocale locale;
-        while (future.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
-            if (!tty)
-                continue;
-            const qint64 done = creator.bytesHashed();
-            const double seconds = qMax(clock.elapsed(), qint64(1)) / 1000.0;
-            context.err() << '\r'
-                          << tr("Hashing %1%  %2 of %3  %4/s")
-                                 .arg(done * 100 / qMax(creator.totalBytes(), qint64(1)), 3)
-                                 .arg(locale.formattedDataSize(done),
-                                      locale.formattedDataSize(creator.totalBytes()),
-                                      locale.formattedDataSize(qint64(done / seconds)))
-                          << "\x1b[K";
-            context.err().flush();
-        }
-        if (tty) {
-            context.err() << "\r\x1b[K";
-            context.err().flush();
-        }
-        return future.get();
+        return context.runWithProgress(
+            [&creator] { return creator.create(); },
+            [&] {
+                const qint64 done = creator.bytesHashed();
+                const double seconds = qMax(clock.elapsed(), qint64(1)) / 1000.0;
+                return tr("Hashing %1%  %2 of %3  %4/s")
+                    .arg(done * 100 / qMax(creator.totalBytes(), qint64(1)), 3)
+                    .arg(locale.formattedDataSize(done),
+                         locale.formattedDataSize(creator.totalBytes()),
+                         locale.formattedDataSize(qint64(done / seconds)));
+            });
     }
 
     static void printSummary(VerbContext& context, const torrent::TorrentCreator& creator,

@@ -36,6 +36,13 @@ int VerbContext::failure(const QString& message)
     return 1;
 }
 
+void VerbContext::drawProgress(const QString& line)
+{
+    // Carriage return, the text, clear to the end of the line: one line redrawn in place.
+    m_err << '\r' << line << "\x1b[K";
+    m_err.flush();
+}
+
 std::vector<std::unique_ptr<Verb>> makeVerbs()
 {
     std::vector<std::unique_ptr<Verb>> verbs;

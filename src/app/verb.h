@@ -7,7 +7,11 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <chrono>
+#include <functional>
+#include <future>
 #include <memory>
+#include <unistd.h>
 #include <vector>
 
 namespace swarmshare::app {
@@ -32,7 +36,25 @@ public:
     int usageError(const QString& message);
     int failure(const QString& message);
 
+    // Runs `work` on another thread and returns its result; meanwhile, when stderr is a
+    // terminal, redraws the one line `progress()` describes every 200 ms, then clears it.
+    template<typename Work>
+    auto runWithProgress(Work work, const std::function<QString()>& progress)
+    {
+        auto future = std::async(std::launch::async, std::move(work));
+        const bool tty = isatty(STDERR_FILENO);
+        while (future.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+            if (tty)
+                drawProgress(progress());
+        }
+        if (tty)
+            drawProgress(QString());
+        return future.get();
+    }
+
 private:
+    void drawProgress(const QString& line);
+
     QString m_verbName;
     const QCommandLineParser& m_parser;
     Config m_config;

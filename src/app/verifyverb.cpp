@@ -13,10 +13,7 @@
 #include <QJsonObject>
 #include <QThreadPool>
 
-#include <chrono>
-#include <future>
 #include <numeric>
-#include <unistd.h>
 
 namespace swarmshare::app {
 
@@ -108,21 +105,12 @@ private:
         checker.start(
             QThreadPool::globalInstance(), [&done](int finished, int) { done.store(finished); },
             [] {});
-        if (isatty(STDERR_FILENO)) {
-            // The checker reports from pool threads; this thread only redraws the line.
-            auto finishedAll = std::async(std::launch::async, [&checker] { checker.wait(); });
-            while (finishedAll.wait_for(std::chrono::milliseconds(200)) !=
-                   std::future_status::ready) {
-                context.err()
-                    << '\r'
-                    << tr("Checking %1 of %2 pieces").arg(done.load()).arg(layout.pieceCount())
-                    << "\x1b[K";
-                context.err().flush();
-            }
-            context.err() << "\r\x1b[K";
-            context.err().flush();
-        }
-        checker.wait();
+        // The checker works on pool threads; waiting for it is the work, the line its count.
+        context.runWithProgress(
+            [&checker] { checker.wait(); },
+            [&] {
+                return tr("Checking %1 of %2 pieces").arg(done.load()).arg(layout.pieceCount());
+            });
         return checker.outcome();
     }
 
