@@ -49,6 +49,8 @@ std::vector<std::unique_ptr<Verb>> makeVerbs()
     verbs.push_back(makeCreateVerb());
     verbs.push_back(makeInfoVerb());
     verbs.push_back(makeVerifyVerb());
+    verbs.push_back(makeSeedVerb());
+    verbs.push_back(makeGetVerb());
     verbs.push_back(makeConfigVerb());
     verbs.push_back(makeTrackerVerb());
     return verbs;

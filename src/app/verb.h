@@ -79,7 +79,9 @@ std::vector<std::unique_ptr<Verb>> makeVerbs();
 
 std::unique_ptr<Verb> makeConfigVerb();
 std::unique_ptr<Verb> makeCreateVerb();
+std::unique_ptr<Verb> makeGetVerb();
 std::unique_ptr<Verb> makeInfoVerb();
+std::unique_ptr<Verb> makeSeedVerb();
 std::unique_ptr<Verb> makeTrackerVerb();
 std::unique_ptr<Verb> makeVerifyVerb();
 

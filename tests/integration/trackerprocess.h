@@ -4,6 +4,8 @@
 // by PID (SIGTERM) or killed (SIGKILL) on cleanup.
 #pragma once
 
+#include "support/process.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -63,11 +65,7 @@ public:
         file.close();
 
         const QString home = m_folder + QStringLiteral("/home");
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("HOME"), home);
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
-        env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
-        m_process.setProcessEnvironment(env);
+        m_process.setProcessEnvironment(isolatedEnvironment(home));
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         // Even a test that crashes takes its tracker with it.
         m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });

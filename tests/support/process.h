@@ -16,16 +16,24 @@ struct ProcessResult {
     QByteArray err;
 };
 
+// The environment of a swarmshare process that reads and writes nothing of the user's: HOME and
+// the XDG folders in `home`.
+inline QProcessEnvironment isolatedEnvironment(const QString& home)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), home);
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
+    return env;
+}
+
 // Runs swarmshare with `args` to completion (bounded by timeoutMs; killed after that), with HOME
 // and the XDG folders in `home` so that no user file is read or written.
 inline ProcessResult runSwarmshare(const QStringList& args, const QString& home,
                                    const QByteArray& input = {}, int timeoutMs = 30000)
 {
     QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("HOME"), home);
-    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
-    env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
+    QProcessEnvironment env = isolatedEnvironment(home);
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
     process.setProcessEnvironment(env);
     process.start(QStringLiteral(SWARMSHARE_BIN), args);

@@ -71,6 +71,12 @@ void PeerConnection::wireSocket()
     connect(m_socket, &QTcpSocket::readyRead, this, &PeerConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::errorOccurred, this, &PeerConnection::onSocketError);
     connect(m_socket, &QTcpSocket::disconnected, this, &PeerConnection::onSocketError);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &PeerConnection::bytesWritten);
+}
+
+qint64 PeerConnection::bytesToWrite() const
+{
+    return m_socket ? m_socket->bytesToWrite() : 0;
 }
 
 void PeerConnection::connectToPeer(const QHostAddress& address, quint16 port)

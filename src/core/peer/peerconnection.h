@@ -73,6 +73,10 @@ public:
     const Handshake& remoteHandshake() const { return m_remote; }
     QByteArray remotePeerId() const { return m_remote.peerId; }
 
+    // Bytes handed to the socket and not yet sent: the upload side keeps this bounded rather
+    // than reading blocks from disk faster than the peer takes them.
+    qint64 bytesToWrite() const;
+
     bool amChoking() const { return m_amChoking; }
     bool amInterested() const { return m_amInterested; }
     bool peerChoking() const { return m_peerChoking; }
@@ -103,6 +107,8 @@ Q_SIGNALS:
     void pieceReceived(int index, qint64 begin, const QByteArray& block);
     void cancelReceived(int index, qint64 begin, qint64 length);
     void disconnected(const QString& reason);
+    // The socket sent some of what was written (see bytesToWrite()).
+    void bytesWritten(qint64 bytes);
 
 private:
     PeerConnection(Direction direction, QByteArray ourPeerId, PeerConnectionOptions options,
