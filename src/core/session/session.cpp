@@ -328,7 +328,6 @@ void Session::updateQueue()
 {
     // Downloads take slots in the order they were added. A stalled one (no data for a minute)
     // keeps its peers but frees its slot, so a dead swarm never blocks the rest of the queue.
-    const qint64 now = nowMs();
     int active = 0;
     for (const QByteArray& hash : std::as_const(m_order)) {
         Torrent* t = torrent(hash);
@@ -336,8 +335,8 @@ void Session::updateQueue()
             t->state() == TorrentState::Error)
             continue;
         if (!t->isQueued()) {
-            if (active < m_options.maxActiveDownloads || t->isStalled(now)) {
-                if (!t->isStalled(now))
+            if (active < m_options.maxActiveDownloads || t->isStalled()) {
+                if (!t->isStalled())
                     ++active;
             } else {
                 t->setQueued(true);
@@ -517,10 +516,9 @@ void Session::registerPeer()
 
 void Session::onSecondTick()
 {
-    const qint64 now = nowMs();
     for (const QByteArray& hash : std::as_const(m_order)) {
         if (Torrent* t = torrent(hash))
-            t->secondTick(now);
+            t->secondTick();
     }
     updateQueue();
     if (m_tracker) {
@@ -536,9 +534,8 @@ void Session::onSecondTick()
 
 void Session::onChokeTick()
 {
-    const qint64 now = nowMs();
     for (const auto& [hash, entry] : m_torrents)
-        entry.torrent->chokeRound(now);
+        entry.torrent->chokeRound();
 }
 
 void Session::onTransferTick()
@@ -560,10 +557,9 @@ SessionSnapshot Session::snapshot() const
     SessionSnapshot s;
     s.listenPort = listenPort();
     s.trackerState = m_trackerState;
-    const qint64 now = nowMs();
     for (const QByteArray& hash : std::as_const(m_order)) {
         const TorrentEntry& entry = m_torrents.at(hash);
-        TorrentSnapshot t = entry.torrent->snapshot(now);
+        TorrentSnapshot t = entry.torrent->snapshot();
         t.trackerStatus = entry.trackerStatus;
         s.downloadRate += t.downloadRate;
         s.uploadRate += t.uploadRate;

@@ -42,6 +42,7 @@ struct SessionOptions {
     int maxConnectionsPerTorrent = 60;
     int uploadSlots = 4;          // unchoked peers per torrent, the optimistic one included
     int maxActiveDownloads = 3;   // the queue: downloads beyond it wait (stalled ones don't count)
+    int stalledAfterMs = 60'000;  // a download without payload this long is stalled
     qint64 downloadRateLimit = 0; // bytes/s over all torrents, 0 = unlimited
     qint64 uploadRateLimit = 0;
     QString resumeDir; // resume data, one file per torrent; "" = none

@@ -146,12 +146,13 @@ qint64 Torrent::left() const
     return bytes;
 }
 
-bool Torrent::isStalled(qint64 now) const
+bool Torrent::isStalled() const
 {
+    const qint64 now = nowMs();
     if (m_state != TorrentState::Downloading || m_startedAtMs < 0)
         return false;
     const qint64 since = m_lastPayloadAtMs >= 0 ? m_lastPayloadAtMs : m_startedAtMs;
-    return now - since >= kStalledAfterMs;
+    return now - since >= m_session.options().stalledAfterMs;
 }
 
 bool Torrent::isActive() const
@@ -220,10 +221,7 @@ void Torrent::onCheckFinished()
     m_picker->reset();
     qCInfo(lcSession).noquote() << m_meta.name() << "checked:" << have().count() << "of"
                                 << have().size() << "pieces verified";
-    updateState();
-    connectToCandidates(nowMs());
-    if (isActive() && !isFinished())
-        Q_EMIT needPeers();
+    reactivated();
 }
 
 void Torrent::pause()
@@ -239,10 +237,7 @@ void Torrent::resume()
         m_error.clear();
         m_storage->clearError();
     }
-    updateState();
-    connectToCandidates(nowMs());
-    if (isActive() && !isFinished())
-        Q_EMIT needPeers();
+    reactivated();
 }
 
 void Torrent::setQueued(bool queued)
@@ -250,11 +245,20 @@ void Torrent::setQueued(bool queued)
     if (queued == m_queued)
         return;
     m_queued = queued;
+    reactivated();
+}
+
+void Torrent::reactivated()
+{
     updateState();
-    if (isActive() && !isFinished()) {
-        connectToCandidates(nowMs());
+    if (!isActive())
+        return;
+    // Peers we dropped ourselves (pause, queue) are not to blame: reconnect now.
+    for (Candidate& candidate : m_candidates)
+        candidate.nextAttemptMs = 0;
+    connectToCandidates(nowMs());
+    if (!isFinished())
         Q_EMIT needPeers();
-    }
 }
 
 void Torrent::shutdown()
@@ -745,9 +749,8 @@ void Torrent::onBlockRead(quint64 tag, int piece, int offset, const QByteArray& 
 
 // --- ticks --------------------------------------------------------------------------------------
 
-void Torrent::secondTick(qint64 now)
+void Torrent::secondTick()
 {
-    Q_UNUSED(now);
     const qint64 clock = nowMs();
     const qint64 elapsed = clock - m_lastTickMs;
     m_lastTickMs = clock;
@@ -796,9 +799,8 @@ void Torrent::secondTick(qint64 now)
         Q_EMIT needPeers();
 }
 
-void Torrent::chokeRound(qint64 now)
+void Torrent::chokeRound()
 {
-    Q_UNUSED(now);
     if (!isActive())
         return;
     const qint64 clock = nowMs();
@@ -861,9 +863,8 @@ void Torrent::transferTick(qint64 now)
 
 // --- snapshot -----------------------------------------------------------------------------------
 
-TorrentSnapshot Torrent::snapshot(qint64 now) const
+TorrentSnapshot Torrent::snapshot() const
 {
-    Q_UNUSED(now);
     TorrentSnapshot s;
     s.infoHash = infoHash();
     s.name = m_meta.name();

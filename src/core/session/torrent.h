@@ -69,7 +69,6 @@ public:
     static constexpr int kMaxHalfOpen = 8;
     static constexpr qint64 kReconnectDelayMs = 30'000;
     static constexpr int kMaxConnectAttempts = 5;
-    static constexpr qint64 kStalledAfterMs = 60'000;
 
     Torrent(Session& session, torrent::Metainfo meta, storage::FileLayout layout,
             const AddTorrentParams& params, QObject* parent = nullptr);
@@ -88,9 +87,9 @@ public:
     qint64 downloadedBytes() const { return m_download.total; }
     qint64 uploadedBytes() const { return m_upload.total; }
     int connectionCount() const { return int(m_peers.size()) + m_halfOpen; }
-    // True while downloading and no payload arrived for kStalledAfterMs: the queue lets another
-    // download run instead.
-    bool isStalled(qint64 nowMs) const;
+    // True while downloading and no payload arrived for SessionOptions::stalledAfterMs: the
+    // queue lets another download run instead.
+    bool isStalled() const;
     QList<quint64> leaseIds() const { return m_leaseIds; }
 
     void start();
@@ -108,12 +107,13 @@ public:
     void adoptIncoming(peer::PeerConnection* connection);
 
     // Session ticks.
-    void secondTick(qint64 nowMs);
-    void chokeRound(qint64 nowMs);
-    // Rate-limited mode: refill pipelines and upload queues within the granted bytes.
-    void transferTick(qint64 nowMs);
+    void secondTick();
+    void chokeRound();
+    // Rate-limited mode: refill pipelines and upload queues within the bytes the session's
+    // limiters grant (`limiterNowMs` is on the limiters' clock).
+    void transferTick(qint64 limiterNowMs);
 
-    TorrentSnapshot snapshot(qint64 nowMs) const;
+    TorrentSnapshot snapshot() const;
 
 Q_SIGNALS:
     void stateChanged(swarmshare::session::TorrentState state);
@@ -162,6 +162,7 @@ private:
     void setState(TorrentState state);
     void updateState();
     bool isActive() const; // connects to peers and transfers data
+    void reactivated();    // after a pause or the queue: back to work
     void connectToCandidates(qint64 nowMs);
     void attach(peer::PeerConnection* connection, bool incoming);
     void detach(quint64 id, const QString& reason);
