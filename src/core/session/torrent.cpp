@@ -614,6 +614,8 @@ void Torrent::onBlock(Peer& peer, int piece, qint64 begin, const QByteArray& blo
     peer.gotPayload = true;
     peer.download.add(block.size());
     m_download.add(block.size());
+    if (peer.slowStart && peer.queueTarget < kMaxQueue)
+        ++peer.queueTarget;
     m_lastPayloadAtMs = now;
 
     const picker::PiecePicker::Received received = m_picker->blockReceived(peer.id, piece, index);
@@ -766,8 +768,15 @@ void Torrent::secondTick()
         // kQueueTimeMs of slack (the minimum round trip, not the average: with deep queues the
         // average measures our own queue and would grow it without end).
         const qint64 rtt = std::max<qint64>(peer.minRttMs, 0) + kQueueTimeMs;
-        const qint64 target = (peer.download.rate * rtt / 1000 + kBlock - 1) / kBlock;
-        peer.queueTarget = int(std::clamp<qint64>(target, kMinQueue, kMaxQueue));
+        const int target = int(std::clamp<qint64>(
+            (peer.download.rate * rtt / 1000 + kBlock - 1) / kBlock, kMinQueue, kMaxQueue));
+        if (peer.slowStart && peer.download.rate > 0) {
+            // Out of slow start once the rate grows by less than a tenth in a second.
+            if (peer.download.rate * 10 < peer.lastRate * 11)
+                peer.slowStart = false;
+            peer.lastRate = peer.download.rate;
+        }
+        peer.queueTarget = peer.slowStart ? std::max(peer.queueTarget, target) : target;
         // Requests a peer sits on: give them back to the picker so others fetch them.
         if (!peer.requests.isEmpty() && peer.wantedSinceMs >= 0 &&
             clock - std::max(peer.wantedSinceMs, peer.lastBlockAtMs) > kRequestTimeoutMs) {

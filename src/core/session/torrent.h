@@ -135,6 +135,10 @@ private:
         // time they were sent.
         QHash<quint64, qint64> requests;
         int queueTarget = kMinQueue;
+        // Slow start (as TCP, and libtorrent): one more request per block received, doubling the
+        // pipeline every round trip, until a second's rate stops growing.
+        bool slowStart = true;
+        qint64 lastRate = 0;
         qint64 minRttMs = -1;
         qint64 lastBlockAtMs = -1;
         qint64 wantedSinceMs = -1;
