@@ -229,14 +229,14 @@ private:
             }
         }
 
-        QFile torrentFile(positional.constFirst());
-        if (!torrentFile.open(QIODevice::ReadOnly))
-            return context.failure(
-                tr("cannot read %1: %2").arg(positional.constFirst(), torrentFile.errorString()));
-        m_params.metainfo = torrentFile.read(torrent::Metainfo::kMaxFileSize + 1);
+        Result<QByteArray> bytes = torrent::Metainfo::readFile(positional.constFirst());
+        if (!bytes)
+            return context.failure(bytes.error().message);
+        m_params.metainfo = *bytes;
         Result<torrent::Metainfo> meta = torrent::Metainfo::parse(m_params.metainfo);
         if (!meta)
-            return context.failure(meta.error().message);
+            return context.failure(tr("%1 is not a valid torrent: %2")
+                                       .arg(positional.constFirst(), meta.error().message));
         m_name = meta->name();
         m_infoHash = meta->infoHash();
         return std::nullopt;

@@ -473,6 +473,7 @@ void Torrent::detach(quint64 id, const QString& reason)
         m_picker->availabilityChanged();
     }
     m_picker->releasePeer(id);
+    m_requestsInFlight -= int(peer->requests.size());
     if (auto candidate = m_candidates.find(peer->key); candidate != m_candidates.end()) {
         candidate->connected = false;
         // A peer that gave us data is worth reconnecting to soon; one that did not, later.
@@ -557,6 +558,7 @@ void Torrent::cancelAllRequests(Peer& peer)
 {
     // The peer choked us: by BEP 3 it discarded our requests, so they are missing again.
     m_picker->releasePeer(peer.id);
+    m_requestsInFlight -= int(peer.requests.size());
     peer.requests.clear();
     peer.wantedSinceMs = -1;
     for (auto& [id, other] : m_peers) {
@@ -576,7 +578,10 @@ void Torrent::refill(Peer& peer, qint64 budgetBytes)
         return;
     if (budgetBytes < 0 && !m_session.downloadLimiter().isUnlimited())
         return; // rate-limited: the transfer tick hands out the budget
-    int want = peer.queueTarget - int(peer.requests.size());
+    // Every block requested arrives whatever happens meanwhile, so what is in flight plus what
+    // waits for the disk bounds the memory a download takes.
+    int want = std::min(peer.queueTarget - int(peer.requests.size()),
+                        kMaxTorrentRequests - m_requestsInFlight);
     if (budgetBytes >= 0)
         want = int(std::min<qint64>(want, budgetBytes / kBlock));
     if (want <= 0)
@@ -590,6 +595,7 @@ void Torrent::refill(Peer& peer, qint64 budgetBytes)
     const FileLayout& layout = m_storage->layout();
     for (const picker::BlockRequest& pick : picks) {
         peer.requests.insert(requestKey(pick.piece, pick.block), now);
+        ++m_requestsInFlight;
         peer.connection->sendRequest(pick.piece, qint64(pick.block) * kBlock,
                                      layout.blockSize(pick.piece, pick.block));
     }
@@ -609,6 +615,7 @@ void Torrent::onBlock(Peer& peer, int piece, qint64 begin, const QByteArray& blo
     const qint64 rtt = now - request.value();
     peer.minRttMs = peer.minRttMs < 0 ? rtt : std::min(peer.minRttMs, rtt);
     peer.requests.erase(request);
+    --m_requestsInFlight;
     peer.wantedSinceMs = peer.requests.isEmpty() ? -1 : now;
     peer.lastBlockAtMs = now;
     peer.gotPayload = true;
@@ -620,8 +627,10 @@ void Torrent::onBlock(Peer& peer, int piece, qint64 begin, const QByteArray& blo
 
     const picker::PiecePicker::Received received = m_picker->blockReceived(peer.id, piece, index);
     for (const picker::PeerHandle other : received.cancels) {
-        if (Peer* duplicate = peerById(other); duplicate && duplicate->requests.remove(key))
+        if (Peer* duplicate = peerById(other); duplicate && duplicate->requests.remove(key)) {
+            --m_requestsInFlight;
             duplicate->connection->sendCancel(piece, begin, block.size());
+        }
     }
     if (received.accepted) {
         m_contributors[piece].insert(peer.key);
@@ -789,6 +798,7 @@ void Torrent::secondTick()
                                             m_storage->layout().blockSize(piece, block));
             }
             m_picker->releasePeer(peer.id);
+            m_requestsInFlight -= int(peer.requests.size());
             peer.requests.clear();
             peer.wantedSinceMs = -1;
         }

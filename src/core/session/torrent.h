@@ -63,7 +63,8 @@ public:
     static constexpr int kQueueTimeMs = 100;
     static constexpr int kMaxPeerRequests = 500;
     static constexpr qint64 kSendBufferBytes = 2 * 1024 * 1024;
-    static constexpr qint64 kMaxPendingWriteBytes = 16 * 1024 * 1024;
+    static constexpr qint64 kMaxPendingWriteBytes = 8 * 1024 * 1024;
+    static constexpr int kMaxTorrentRequests = 1024; // 16 MiB in flight over all peers
     static constexpr int kMaxStrikes = 3;
     static constexpr qint64 kRequestTimeoutMs = 30'000;
     static constexpr int kMaxHalfOpen = 8;
@@ -222,6 +223,7 @@ private:
     std::unordered_map<quint64, std::unique_ptr<Peer>> m_peers;
     quint64 m_nextPeerId = 1;
     int m_halfOpen = 0;
+    int m_requestsInFlight = 0; // over all peers
     RateMeter m_download;
     RateMeter m_upload;
     qint64 m_lastTickMs = 0;

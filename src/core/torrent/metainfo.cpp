@@ -177,7 +177,7 @@ Result<Metainfo> Metainfo::parse(QByteArrayView torrentFileBytes)
     return metainfo;
 }
 
-Result<Metainfo> Metainfo::load(const QString& path)
+Result<QByteArray> Metainfo::readFile(const QString& path)
 {
     const QFileInfo fileInfo(path);
     if (fileInfo.isDir())
@@ -190,13 +190,30 @@ Result<Metainfo> Metainfo::load(const QString& path)
                                  .arg(kMaxFileSize / (1024 * 1024));
     if (file.size() > kMaxFileSize)
         return makeError(tooLarge);
-    // Read one byte past the limit: devices and pipes report no size up front.
-    const QByteArray bytes = file.read(kMaxFileSize + 1);
+    // In chunks up to one byte past the limit: devices and pipes report no size up front, and
+    // read(kMaxFileSize + 1) would reserve the whole limit for a file of a few KiB.
+    QByteArray bytes;
+    bytes.reserve(file.size() + 1);
+    while (bytes.size() <= kMaxFileSize) {
+        const QByteArray chunk =
+            file.read(std::min<qint64>(1024 * 1024, kMaxFileSize + 1 - bytes.size()));
+        if (chunk.isEmpty())
+            break;
+        bytes += chunk;
+    }
     if (file.error() != QFileDevice::NoError)
         return makeError(tr("cannot read %1: %2").arg(path, file.errorString()));
     if (bytes.size() > kMaxFileSize)
         return makeError(tooLarge);
-    Result<Metainfo> parsed = parse(bytes);
+    return bytes;
+}
+
+Result<Metainfo> Metainfo::load(const QString& path)
+{
+    const Result<QByteArray> bytes = readFile(path);
+    if (!bytes)
+        return bytes.error();
+    Result<Metainfo> parsed = parse(*bytes);
     if (!parsed)
         return makeError(tr("%1 is not a valid torrent: %2").arg(path, parsed.error().message),
                          parsed.error().offset);

@@ -38,6 +38,8 @@ public:
     static Result<Metainfo> parse(QByteArrayView torrentFileBytes);
     // Reads and parses a .torrent file of at most kMaxFileSize bytes; errors name the file.
     static Result<Metainfo> load(const QString& path);
+    // The bytes of a .torrent file (at most kMaxFileSize), unparsed; errors name the file.
+    static Result<QByteArray> readFile(const QString& path);
 
     const QByteArray& infoHash() const { return m_infoHash; }
     QString infoHashHex() const { return QString::fromLatin1(m_infoHash.toHex()); }
