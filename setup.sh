@@ -27,7 +27,7 @@ build_packages=(
 test_packages=(
     clang clang-format libclang-rt-14-dev
     python3 python3-libtorrent mktorrent aria2 opentracker wrk
-    postgresql xvfb xauth bc time
+    postgresql xvfb xauth bc time heaptrack
 )
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
