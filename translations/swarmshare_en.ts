@@ -2,6 +2,60 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>Announce</name>
+    <message>
+        <source>the tracker sent an unexpected announce answer: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>field &apos;%1&apos; has the wrong type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an entry of &apos;peers&apos; is not a dictionary</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the tracker&apos;s announce answer is larger than %1 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expected a dictionary</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the tracker refused the announce: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>compact &apos;peers&apos; is not a multiple of 6 bytes long</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&apos;peers6&apos; is not a multiple of 18 bytes long</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Announcer</name>
+    <message>
+        <source>the tracker at %1 answered with more than %2 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the tracker at %1 did not answer within %2 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot reach the tracker at %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the tracker at %1 answered HTTP %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>BencodeValue</name>
     <message>
         <source>integer</source>
@@ -884,6 +938,43 @@
     </message>
 </context>
 <context>
+    <name>Session</name>
+    <message>
+        <source>cannot listen for peers on port %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is already in the list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot create the folder %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n peer(s)</source>
+        <translation>
+            <numerusform>%1: %n peer</numerusform>
+            <numerusform>%1: %n peers</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n idle peer(s) from the tracker</source>
+        <translation>
+            <numerusform>%n idle peer from the tracker</numerusform>
+            <numerusform>%n idle peers from the tracker</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>logging in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>logged in</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TorrentCreator</name>
     <message>
         <source>%1 does not exist</source>
@@ -986,6 +1077,168 @@
     <message>
         <source>unknown role &apos;%1&apos; (this version runs: main)</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TransferVerb</name>
+    <message>
+        <source>Download a torrent from its peers, verifying every piece.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share complete data with the peers of a torrent until stopped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The .torrent file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder to download into (the torrent&apos;s name is created inside it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Once complete, keep sharing the data until stopped (SIGINT/SIGTERM).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download at most this many bytes per second (suffix K, M or G).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder that holds the data (the torrent&apos;s name is inside it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The port to listen on for peers; 0 picks a free one (default: peer.listenPort).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tracker URL, instead of the .torrent&apos;s trackers (may be repeated).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log in to a Swarmshare tracker with this account and use its peer API.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file whose first line is the account&apos;s password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also connect to this peer (may be repeated).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Upload at most this many bytes per second (suffix K, M or G).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print a summary as a JSON object at the end.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missing the .torrent file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missing -o DIR: the folder to download into</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missing --data DIR: the folder that holds the data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot create the folder %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--port needs a number from 0 to 65535</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--%1 needs bytes per second, e.g. 500K or 10M</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--peer needs ADDR:PORT, not &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--tracker needs an http(s) URL, not &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--user and --password-file go together</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--user needs a tracker: --tracker URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read the password file %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the password file %1 is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tracker: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the data in %1 is not complete: %2 of %3 pieces are good (swarmshare get completes it)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>swarmshare get: stopped before the download was complete; run the same command again to resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: checking existing data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2%  %3 of %4  down %5/s  up %6/s  %7 peers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  ETA %1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>complete and verified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 uploaded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a valid torrent: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %2, %3 downloaded in %4 s from %n peer(s); bad pieces: %5</source>
+        <translation>
+            <numerusform>%1: %2, %3 downloaded in %4 s from %n peer; bad pieces: %5</numerusform>
+            <numerusform>%1: %2, %3 downloaded in %4 s from %n peers; bad pieces: %5</numerusform>
+        </translation>
     </message>
 </context>
 <context>

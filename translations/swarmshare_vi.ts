@@ -2,6 +2,60 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="vi_VN">
 <context>
+    <name>Announce</name>
+    <message>
+        <source>the tracker sent an unexpected announce answer: %1</source>
+        <translation>tracker gửi phản hồi announce không mong đợi: %1</translation>
+    </message>
+    <message>
+        <source>field &apos;%1&apos; has the wrong type</source>
+        <translation>trường &apos;%1&apos; sai kiểu</translation>
+    </message>
+    <message>
+        <source>an entry of &apos;peers&apos; is not a dictionary</source>
+        <translation>một phần tử của &apos;peers&apos; không phải là từ điển</translation>
+    </message>
+    <message>
+        <source>the tracker&apos;s announce answer is larger than %1 bytes</source>
+        <translation>phản hồi announce của tracker lớn hơn %1 byte</translation>
+    </message>
+    <message>
+        <source>expected a dictionary</source>
+        <translation>cần một từ điển</translation>
+    </message>
+    <message>
+        <source>the tracker refused the announce: %1</source>
+        <translation>tracker từ chối announce: %1</translation>
+    </message>
+    <message>
+        <source>compact &apos;peers&apos; is not a multiple of 6 bytes long</source>
+        <translation>&apos;peers&apos; dạng gọn có độ dài không phải bội số của 6 byte</translation>
+    </message>
+    <message>
+        <source>&apos;peers6&apos; is not a multiple of 18 bytes long</source>
+        <translation>&apos;peers6&apos; có độ dài không phải bội số của 18 byte</translation>
+    </message>
+</context>
+<context>
+    <name>Announcer</name>
+    <message>
+        <source>the tracker at %1 answered with more than %2 bytes</source>
+        <translation>tracker tại %1 trả về hơn %2 byte</translation>
+    </message>
+    <message>
+        <source>the tracker at %1 did not answer within %2 ms</source>
+        <translation>tracker tại %1 không trả lời trong vòng %2 ms</translation>
+    </message>
+    <message>
+        <source>cannot reach the tracker at %1: %2</source>
+        <translation>không kết nối được tracker tại %1: %2</translation>
+    </message>
+    <message>
+        <source>the tracker at %1 answered HTTP %2</source>
+        <translation>tracker tại %1 trả về HTTP %2</translation>
+    </message>
+</context>
+<context>
     <name>BencodeValue</name>
     <message>
         <source>integer</source>
@@ -884,6 +938,41 @@
     </message>
 </context>
 <context>
+    <name>Session</name>
+    <message>
+        <source>cannot listen for peers on port %1: %2</source>
+        <translation>không lắng nghe được các peer trên cổng %1: %2</translation>
+    </message>
+    <message>
+        <source>%1 is already in the list</source>
+        <translation>%1 đã có trong danh sách</translation>
+    </message>
+    <message>
+        <source>cannot create the folder %1</source>
+        <translation>không tạo được thư mục %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n peer(s)</source>
+        <translation>
+            <numerusform>%1: %n peer</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n idle peer(s) from the tracker</source>
+        <translation>
+            <numerusform>%n peer rảnh từ tracker</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>logging in</source>
+        <translation>đang đăng nhập</translation>
+    </message>
+    <message>
+        <source>logged in</source>
+        <translation>đã đăng nhập</translation>
+    </message>
+</context>
+<context>
     <name>TorrentCreator</name>
     <message>
         <source>%1 does not exist</source>
@@ -986,6 +1075,167 @@
     <message>
         <source>unknown role &apos;%1&apos; (this version runs: main)</source>
         <translation>vai trò không xác định &apos;%1&apos; (phiên bản này chỉ hỗ trợ: main)</translation>
+    </message>
+</context>
+<context>
+    <name>TransferVerb</name>
+    <message>
+        <source>Download a torrent from its peers, verifying every piece.</source>
+        <translation>Tải một torrent từ các peer của nó, kiểm tra từng mảnh.</translation>
+    </message>
+    <message>
+        <source>Share complete data with the peers of a torrent until stopped.</source>
+        <translation>Chia sẻ dữ liệu đầy đủ với các peer của một torrent cho đến khi bị dừng.</translation>
+    </message>
+    <message>
+        <source>The .torrent file.</source>
+        <translation>Tệp .torrent.</translation>
+    </message>
+    <message>
+        <source>The folder to download into (the torrent&apos;s name is created inside it).</source>
+        <translation>Thư mục để tải về (tên của torrent được tạo bên trong nó).</translation>
+    </message>
+    <message>
+        <source>Once complete, keep sharing the data until stopped (SIGINT/SIGTERM).</source>
+        <translation>Khi đã tải xong, tiếp tục chia sẻ dữ liệu cho đến khi bị dừng (SIGINT/SIGTERM).</translation>
+    </message>
+    <message>
+        <source>Download at most this many bytes per second (suffix K, M or G).</source>
+        <translation>Tải về tối đa ngần này byte mỗi giây (hậu tố K, M hoặc G).</translation>
+    </message>
+    <message>
+        <source>The folder that holds the data (the torrent&apos;s name is inside it).</source>
+        <translation>Thư mục chứa dữ liệu (tên của torrent nằm bên trong nó).</translation>
+    </message>
+    <message>
+        <source>The port to listen on for peers; 0 picks a free one (default: peer.listenPort).</source>
+        <translation>Cổng lắng nghe các peer; 0 sẽ tự chọn một cổng trống (mặc định: peer.listenPort).</translation>
+    </message>
+    <message>
+        <source>Tracker URL, instead of the .torrent&apos;s trackers (may be repeated).</source>
+        <translation>URL của tracker, thay cho các tracker trong tệp .torrent (có thể lặp lại).</translation>
+    </message>
+    <message>
+        <source>Log in to a Swarmshare tracker with this account and use its peer API.</source>
+        <translation>Đăng nhập vào tracker Swarmshare bằng tài khoản này và dùng API peer của nó.</translation>
+    </message>
+    <message>
+        <source>The file whose first line is the account&apos;s password.</source>
+        <translation>Tệp có dòng đầu tiên là mật khẩu của tài khoản.</translation>
+    </message>
+    <message>
+        <source>Also connect to this peer (may be repeated).</source>
+        <translation>Kết nối thêm tới peer này (có thể lặp lại).</translation>
+    </message>
+    <message>
+        <source>Upload at most this many bytes per second (suffix K, M or G).</source>
+        <translation>Tải lên tối đa ngần này byte mỗi giây (hậu tố K, M hoặc G).</translation>
+    </message>
+    <message>
+        <source>Print a summary as a JSON object at the end.</source>
+        <translation>In bản tóm tắt dạng đối tượng JSON khi kết thúc.</translation>
+    </message>
+    <message>
+        <source>missing the .torrent file</source>
+        <translation>thiếu tệp .torrent</translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>đối số không mong đợi &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>missing -o DIR: the folder to download into</source>
+        <translation>thiếu -o DIR: thư mục để tải về</translation>
+    </message>
+    <message>
+        <source>missing --data DIR: the folder that holds the data</source>
+        <translation>thiếu --data DIR: thư mục chứa dữ liệu</translation>
+    </message>
+    <message>
+        <source>%1 is not a folder</source>
+        <translation>%1 không phải là thư mục</translation>
+    </message>
+    <message>
+        <source>cannot create the folder %1</source>
+        <translation>không tạo được thư mục %1</translation>
+    </message>
+    <message>
+        <source>--port needs a number from 0 to 65535</source>
+        <translation>--port cần một số từ 0 đến 65535</translation>
+    </message>
+    <message>
+        <source>--%1 needs bytes per second, e.g. 500K or 10M</source>
+        <translation>--%1 cần số byte mỗi giây, ví dụ 500K hoặc 10M</translation>
+    </message>
+    <message>
+        <source>--peer needs ADDR:PORT, not &apos;%1&apos;</source>
+        <translation>--peer cần ĐỊA_CHỈ:CỔNG, không phải &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>--tracker needs an http(s) URL, not &apos;%1&apos;</source>
+        <translation>--tracker cần một URL http(s), không phải &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>--user and --password-file go together</source>
+        <translation>--user và --password-file phải đi cùng nhau</translation>
+    </message>
+    <message>
+        <source>--user needs a tracker: --tracker URL</source>
+        <translation>--user cần một tracker: --tracker URL</translation>
+    </message>
+    <message>
+        <source>cannot read the password file %1: %2</source>
+        <translation>không đọc được tệp mật khẩu %1: %2</translation>
+    </message>
+    <message>
+        <source>the password file %1 is empty</source>
+        <translation>tệp mật khẩu %1 trống</translation>
+    </message>
+    <message>
+        <source>tracker: %1</source>
+        <translation>tracker: %1</translation>
+    </message>
+    <message>
+        <source>the data in %1 is not complete: %2 of %3 pieces are good (swarmshare get completes it)</source>
+        <translation>dữ liệu trong %1 chưa đầy đủ: %2 trên %3 mảnh hợp lệ (swarmshare get sẽ tải nốt)</translation>
+    </message>
+    <message>
+        <source>swarmshare get: stopped before the download was complete; run the same command again to resume</source>
+        <translation>swarmshare get: đã dừng trước khi tải xong; chạy lại đúng lệnh này để tải tiếp</translation>
+    </message>
+    <message>
+        <source>%1: checking existing data</source>
+        <translation>%1: đang kiểm tra dữ liệu có sẵn</translation>
+    </message>
+    <message>
+        <source>%1: %2%  %3 of %4  down %5/s  up %6/s  %7 peers</source>
+        <translation>%1: %2%  %3 / %4  tải về %5/s  tải lên %6/s  %7 peer</translation>
+    </message>
+    <message>
+        <source>  ETA %1 s</source>
+        <translation>  còn %1 giây</translation>
+    </message>
+    <message>
+        <source>complete and verified</source>
+        <translation>đầy đủ và đã kiểm tra</translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation>chưa đầy đủ</translation>
+    </message>
+    <message>
+        <source>%1: %2 uploaded</source>
+        <translation>%1: đã tải lên %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a valid torrent: %2</source>
+        <translation>%1 không phải là torrent hợp lệ: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %2, %3 downloaded in %4 s from %n peer(s); bad pieces: %5</source>
+        <translation>
+            <numerusform>%1: %2, đã tải %3 trong %4 giây từ %n peer; mảnh hỏng: %5</numerusform>
+        </translation>
     </message>
 </context>
 <context>

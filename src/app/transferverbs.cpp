@@ -406,7 +406,7 @@ private:
             return;
         }
         if (m_mode == Mode::Get) {
-            context.out() << tr("%1: %2, %3 downloaded in %4 s from %n peer(s), %5 bad piece(s)",
+            context.out() << tr("%1: %2, %3 downloaded in %4 s from %n peer(s); bad pieces: %5",
                                 nullptr, used)
                                  .arg(m_name,
                                       complete ? tr("complete and verified") : tr("incomplete"),
