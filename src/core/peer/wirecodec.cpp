@@ -218,7 +218,6 @@ Result<qsizetype> WireCodec::decodeOne(QByteArrayView bytes, QByteArray* owner,
     if (!decoded)
         return decoded.error();
     out.append(std::move(message));
-    m_sawMessage = true;
     return total;
 }
 
@@ -245,8 +244,6 @@ Result<void> WireCodec::checkHeader(quint32 length, quint8 id, qint64 offset) co
         expected = 5;
         break;
     case kBitfield:
-        if (m_sawMessage)
-            return makeError(QStringLiteral("bitfield is not the first message"), offset);
         expected = 1 + m_bitfieldBytes;
         break;
     case kRequest:

@@ -89,8 +89,9 @@ struct PieceGeometry {
 //   checked as soon as the prefix (and then the id) arrives, before any payload is buffered;
 // - fixed-size messages with exactly their size; a piece with a 1..16384 byte block;
 // - request/cancel length 1..16384; every index < pieceCount; begin + length within the piece;
-// - a bitfield of exactly ceil(pieces / 8) bytes with zero spare bits, and only as the first
-//   message (keep-alives before it are tolerated, as several clients send one early);
+// - a bitfield of exactly ceil(pieces / 8) bytes with zero spare bits. BEP 3 sends it first
+//   only, but aria2 sends a fresh one mid-connection when that is shorter than several haves,
+//   so a later bitfield is decoded too and the connection treats it as the peer's new piece set;
 // - port (BEP 5) is decoded and returned for the connection to ignore.
 // - unknown ids are accepted within the same size limit and returned as Type::Unknown with their
 //   payload, as libtorrent does: extensions (BEP 6 ids 13..17, BEP 10 id 20) are negotiated in
@@ -141,7 +142,6 @@ private:
     qsizetype m_bitfieldBytes = 0;
     QByteArray m_pending;
     qint64 m_streamOffset = 0; // stream position of the first byte of m_pending / the next message
-    bool m_sawMessage = false; // any message but keep-alive: a later bitfield is a violation
     std::optional<Error> m_error;
 };
 

@@ -271,10 +271,6 @@ private slots:
         QTest::addColumn<QString>("reasonPart");
         QTest::newRow("oversized length")
             << QByteArray::fromHex("ffffffff") << QStringLiteral("exceeds");
-        QTest::newRow("bitfield twice")
-            << WireCodec::encode(WireMessage::bitfieldOf(bitsOf({1}))) +
-                   WireCodec::encode(WireMessage::bitfieldOf(bitsOf({1})))
-            << QStringLiteral("not the first message");
         QTest::newRow("index out of range")
             << WireCodec::encode(WireMessage::have(4)) << QStringLiteral("out of range");
     }
