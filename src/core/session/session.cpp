@@ -99,6 +99,8 @@ bool Session::start()
                             .arg(m_server->errorString());
         return false;
     }
+    // Kept after the server closes: the last announce (event=stopped) still names the port.
+    m_listenPort = m_server->serverPort();
     connect(m_server, &peer::PeerServer::peerConnected, this, &Session::onIncomingPeer);
     qCInfo(lcSession).noquote() << "listening for peers on port" << listenPort() << "as"
                                 << QString::fromLatin1(m_options.peerId);
@@ -127,7 +129,7 @@ bool Session::start()
 
 quint16 Session::listenPort() const
 {
-    return m_server ? m_server->serverPort() : 0;
+    return m_listenPort;
 }
 
 bool Session::useAccountApi() const
@@ -184,8 +186,13 @@ Result<QByteArray> Session::addTorrent(const AddTorrentParams& params)
     connect(t, &Torrent::needPeers, this, [this, infoHash] { onNeedPeers(infoHash); });
     connect(t, &Torrent::storageError, this,
             [this, infoHash](const QString& message) { Q_EMIT torrentError(infoHash, message); });
-    connect(t, &Torrent::stateChanged, this, [this](TorrentState state) {
-        Q_UNUSED(state);
+    connect(t, &Torrent::stateChanged, this, [this, infoHash](TorrentState state) {
+        // Trackers hear of the torrent once the check knows what we have: a seeder's first
+        // announce must say left=0.
+        const auto it = m_torrents.find(infoHash);
+        if (it != m_torrents.end() && it->second.announcer && state != TorrentState::Checking &&
+            !it->second.announcer->isRunning() && !m_shuttingDown)
+            it->second.announcer->start();
         updateQueue();
         scheduleRegistration();
     });
@@ -194,11 +201,11 @@ Result<QByteArray> Session::addTorrent(const AddTorrentParams& params)
     t->start();
     t->addCandidates(params.peers);
     if (!useAccountApi())
-        startAnnouncer(entry);
+        makeAnnouncer(entry);
     return infoHash;
 }
 
-void Session::startAnnouncer(TorrentEntry& entry)
+void Session::makeAnnouncer(TorrentEntry& entry)
 {
     Torrent* t = entry.torrent.get();
     QList<QStringList> tiers;
@@ -247,7 +254,6 @@ void Session::startAnnouncer(TorrentEntry& entry)
                     it->second.trackerStatus =
                         QStringLiteral("%1: %2").arg(url.host(), error.message);
             });
-    entry.announcer->start();
 }
 
 void Session::removeTorrent(const QByteArray& infoHash, bool deleteData)

@@ -102,7 +102,8 @@ private:
     void onIncomingPeer(peer::PeerConnection* connection);
     void onTorrentFinished(const QByteArray& infoHash);
     void onNeedPeers(const QByteArray& infoHash);
-    void startAnnouncer(TorrentEntry& entry);
+    // The torrent's announcer, started once its check is done.
+    void makeAnnouncer(TorrentEntry& entry);
     bool useAccountApi() const;
     void login();
     void scheduleRegistration();
@@ -112,6 +113,7 @@ private:
 
     SessionOptions m_options;
     QString m_errorString;
+    quint16 m_listenPort = 0;
     std::unique_ptr<QThread> m_diskThread;
     std::unique_ptr<QThread> m_hashThread;
     peer::PeerServer* m_server = nullptr;
