@@ -2,6 +2,7 @@
 // Helpers for tests that run the real swarmshare binary.
 #pragma once
 
+#include <QDir>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QStringList>
@@ -17,13 +18,15 @@ struct ProcessResult {
 };
 
 // The environment of a swarmshare process that reads and writes nothing of the user's: HOME and
-// the XDG folders in `home`.
+// the XDG folders in `home` (created if needed).
 inline QProcessEnvironment isolatedEnvironment(const QString& home)
 {
+    QDir().mkpath(home);
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("HOME"), home);
     env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
     env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
+    env.insert(QStringLiteral("XDG_CACHE_HOME"), home + QStringLiteral("/cache"));
     return env;
 }
 
