@@ -11,9 +11,15 @@ BlockHasher::BlockHasher(std::shared_ptr<std::atomic<qint64>> heldBytes)
 
 BlockHasher::~BlockHasher() = default;
 
-void BlockHasher::addBlock(quint64 token, int piece, const QByteArray& block, bool last)
+void BlockHasher::addBlocks(const QList<HashJob>& jobs)
 {
     Q_ASSERT_X(QThread::currentThread() == thread(), "BlockHasher", "called outside its thread");
+    for (const HashJob& job : jobs)
+        addBlock(job.token, job.piece, job.block, job.last);
+}
+
+void BlockHasher::addBlock(quint64 token, int piece, const QByteArray& block, bool last)
+{
     std::unique_ptr<Sha1>& sha = m_jobs[token];
     if (!sha)
         sha = std::make_unique<Sha1>();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/sha1.h"
+#include "storage/diskworker.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -26,7 +27,7 @@ public:
     explicit BlockHasher(std::shared_ptr<std::atomic<qint64>> heldBytes);
     ~BlockHasher() override;
 
-    void addBlock(quint64 token, int piece, const QByteArray& block, bool last);
+    void addBlocks(const QList<swarmshare::storage::HashJob>& jobs);
     void forget(quint64 token);
     void forgetAll();
 
@@ -34,6 +35,8 @@ signals:
     void pieceHashed(quint64 token, int piece, const QByteArray& digest);
 
 private:
+    void addBlock(quint64 token, int piece, const QByteArray& block, bool last);
+
     std::shared_ptr<std::atomic<qint64>> m_heldBytes;
     std::unordered_map<quint64, std::unique_ptr<Sha1>> m_jobs;
 };

@@ -101,6 +101,7 @@ void DiskWorker::startCheck(QList<int> pieces, quint64 checkId)
 {
     // Partial pieces were not verified: after a check they are simply missing.
     m_partial.clear();
+    flushHashes();
     emit forgetAllHashes();
     m_checkId = checkId;
     const quint64 generation = ++m_checkGeneration;
@@ -144,7 +145,6 @@ void DiskWorker::finishCheck(quint64 generation)
 
 void DiskWorker::writeBlock(int piece, int offset, const QByteArray& data)
 {
-    assertOnOwnThread(this);
     m_pendingWriteBytes->fetch_sub(data.size(), std::memory_order_relaxed);
     if (!accepting() || !m_layout.isValidBlock(piece, offset, data.size()) || m_have.test(piece))
         return;
@@ -165,6 +165,7 @@ void DiskWorker::writeBlock(int piece, int offset, const QByteArray& data)
         return; // early: fed when the cursor gets here
     feed(piece, partial, data);
     if (Result<void> fed = feedWrittenBlocks(piece, partial); !fed) {
+        flushHashes();
         emit forgetHash(partial.token);
         m_partial.erase(piece);
         return fail(fed.error());
@@ -187,7 +188,36 @@ void DiskWorker::feed(int piece, PartialPiece& partial, const QByteArray& block)
     // Held until hashed: the engine's back-pressure counts it.
     m_pendingWriteBytes->fetch_add(block.size(), std::memory_order_relaxed);
     partial.fed += block.size();
-    emit hashBlock(partial.token, piece, block, partial.fed == m_layout.pieceSize(piece));
+    m_hashBatch.append({partial.token, piece, block, partial.fed == m_layout.pieceSize(piece)});
+}
+
+void DiskWorker::flushHashes()
+{
+    if (m_hashBatch.isEmpty())
+        return;
+    emit hashBlocks(m_hashBatch);
+    m_hashBatch.clear();
+}
+
+void DiskWorker::writeBlocks(const QList<BlockWrite>& writes)
+{
+    assertOnOwnThread(this);
+    for (const BlockWrite& write : writes)
+        writeBlock(write.piece, write.offset, write.data);
+    flushHashes();
+}
+
+void DiskWorker::readBlocks(const QList<BlockReadRequest>& reads)
+{
+    assertOnOwnThread(this);
+    QList<BlockData> blocks;
+    blocks.reserve(reads.size());
+    for (const BlockReadRequest& request : reads) {
+        if (std::optional<BlockData> block = readBlock(request))
+            blocks.append(std::move(*block));
+    }
+    if (!blocks.isEmpty())
+        emit blocksRead(blocks);
 }
 
 Result<void> DiskWorker::feedWrittenBlocks(int piece, PartialPiece& partial)
@@ -249,20 +279,20 @@ Result<void> DiskWorker::readExact(int piece, qint64 offset, char* data, qint64 
     return {};
 }
 
-void DiskWorker::readBlock(quint64 tag, int piece, int offset, int length)
+std::optional<BlockData> DiskWorker::readBlock(const BlockReadRequest& request)
 {
-    assertOnOwnThread(this);
+    const auto [tag, piece, offset, length] = request;
     if (!accepting() || !m_layout.isValidRequest(piece, offset, length) || !m_have.test(piece)) {
         emit blockReadFailed(tag, piece, offset);
-        return;
+        return std::nullopt;
     }
     QByteArray data(length, Qt::Uninitialized);
     if (Result<void> read = readExact(piece, offset, data.data(), length); !read) {
         fail(read.error());
         emit blockReadFailed(tag, piece, offset);
-        return;
+        return std::nullopt;
     }
-    emit blockRead(tag, piece, offset, data);
+    return BlockData{tag, piece, offset, std::move(data)};
 }
 
 void DiskWorker::saveResumeData(bool onlyIfChanged)

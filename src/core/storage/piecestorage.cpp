@@ -5,6 +5,8 @@
 
 #include <QThread>
 
+#include <utility>
+
 namespace swarmshare::storage {
 
 PieceStorage::PieceStorage(FileLayout layout, QByteArray pieceHashes, Options options,
@@ -15,6 +17,8 @@ PieceStorage::PieceStorage(FileLayout layout, QByteArray pieceHashes, Options op
     , m_have(m_layout.pieceCount())
 {
     Q_ASSERT(diskThread && diskThread->isRunning());
+    qRegisterMetaType<QList<BlockData>>();
+    qRegisterMetaType<QList<HashJob>>();
     if (options.resumeSaveIntervalMs > 0) {
         m_saveTimer.setInterval(options.resumeSaveIntervalMs);
         connect(&m_saveTimer, &QTimer::timeout, this,
@@ -28,7 +32,10 @@ PieceStorage::PieceStorage(FileLayout layout, QByteArray pieceHashes, Options op
     connect(m_worker, &DiskWorker::checkProgressed, this, &PieceStorage::checkProgressed);
     connect(m_worker, &DiskWorker::checkFinished, this, &PieceStorage::onCheckFinished);
     connect(m_worker, &DiskWorker::pieceVerified, this, &PieceStorage::onPieceVerified);
-    connect(m_worker, &DiskWorker::blockRead, this, &PieceStorage::blockRead);
+    connect(m_worker, &DiskWorker::blocksRead, this, [this](const QList<BlockData>& blocks) {
+        for (const BlockData& block : blocks)
+            emit blockRead(block.tag, block.piece, block.offset, block.data);
+    });
     connect(m_worker, &DiskWorker::blockReadFailed, this, &PieceStorage::blockReadFailed);
     connect(m_worker, &DiskWorker::failed, this, &PieceStorage::onFailed);
     connect(m_worker, &DiskWorker::resumeDataSaved, this, &PieceStorage::resumeDataSaved);
@@ -41,7 +48,7 @@ void PieceStorage::connectHasher()
     // Always queued, even when both live on the disk thread: a digest must never come back in
     // the middle of the write that fed the last block.
     constexpr auto queued = Qt::QueuedConnection;
-    connect(m_worker, &DiskWorker::hashBlock, m_hasher, &BlockHasher::addBlock, queued);
+    connect(m_worker, &DiskWorker::hashBlocks, m_hasher, &BlockHasher::addBlocks, queued);
     connect(m_worker, &DiskWorker::forgetHash, m_hasher, &BlockHasher::forget, queued);
     connect(m_worker, &DiskWorker::forgetAllHashes, m_hasher, &BlockHasher::forgetAll, queued);
     connect(m_hasher, &BlockHasher::pieceHashed, m_worker, &DiskWorker::onPieceHashed, queued);
@@ -49,6 +56,8 @@ void PieceStorage::connectHasher()
 
 PieceStorage::~PieceStorage()
 {
+    if (m_worker->thread()->isRunning())
+        flushBatch();
     // Queued calls already posted (writes, a save) run before the deferred delete; the worker's
     // destructor saves the resume data one last time.
     for (QObject* object : {static_cast<QObject*>(m_worker), static_cast<QObject*>(m_hasher)}) {
@@ -64,6 +73,7 @@ void PieceStorage::post(Call&& call)
 {
     Q_ASSERT_X(QThread::currentThread() == thread(), "PieceStorage",
                "called outside the thread that owns it");
+    flushBatch(); // keeps the order of every call
     QMetaObject::invokeMethod(
         m_worker, [worker = m_worker, call = std::forward<Call>(call)] { call(worker); },
         Qt::QueuedConnection);
@@ -111,9 +121,8 @@ bool PieceStorage::writeBlock(int piece, int offset, QByteArray data)
         m_have.test(piece))
         return false;
     m_pendingWriteBytes->fetch_add(data.size(), std::memory_order_relaxed);
-    post([piece, offset, data = std::move(data)](DiskWorker* worker) {
-        worker->writeBlock(piece, offset, data);
-    });
+    scheduleFlush();
+    m_writes.append({piece, offset, std::move(data)});
     return true;
 }
 
@@ -122,10 +131,32 @@ bool PieceStorage::readBlock(int piece, int offset, int length, quint64 tag)
     if (m_state != State::Ready || !m_layout.isValidRequest(piece, offset, length) ||
         !m_have.test(piece))
         return false;
-    post([tag, piece, offset, length](DiskWorker* worker) {
-        worker->readBlock(tag, piece, offset, length);
-    });
+    scheduleFlush();
+    m_reads.append({tag, piece, offset, length});
     return true;
+}
+
+void PieceStorage::scheduleFlush()
+{
+    // Everything asked for until control returns to the event loop goes in one call.
+    if (m_writes.isEmpty() && m_reads.isEmpty())
+        QMetaObject::invokeMethod(this, &PieceStorage::flushBatch, Qt::QueuedConnection);
+}
+
+void PieceStorage::flushBatch()
+{
+    if (m_writes.isEmpty() && m_reads.isEmpty())
+        return;
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, writes = std::exchange(m_writes, {}),
+         reads = std::exchange(m_reads, {})] {
+            if (!writes.isEmpty())
+                worker->writeBlocks(writes);
+            if (!reads.isEmpty())
+                worker->readBlocks(reads);
+        },
+        Qt::QueuedConnection);
 }
 
 void PieceStorage::saveResumeData()

@@ -110,6 +110,8 @@ private:
     void connectHasher();
     void startCheck(void (DiskWorker::*call)(quint64));
     void setState(State state);
+    void scheduleFlush();
+    void flushBatch();
     void onCheckFinished(quint64 checkId, const Bitfield& have, int piecesHashed, bool cancelled);
     void onPieceVerified(int piece, bool ok);
     void onFailed(const QString& message);
@@ -122,7 +124,9 @@ private:
     Bitfield m_have;
     State m_state = State::Closed;
     QString m_errorString;
-    quint64 m_checkId = 0; // the latest check asked for; older answers are stale
+    quint64 m_checkId = 0;      // the latest check asked for; older answers are stale
+    QList<BlockWrite> m_writes; // batched until the event loop runs again
+    QList<BlockReadRequest> m_reads;
 };
 
 } // namespace swarmshare::storage
