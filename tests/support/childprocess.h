@@ -89,14 +89,14 @@ public:
         return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
     }
 
-    // Sends `number` (SIGINT: what Ctrl+C sends) and waits (bounded) for the exit; true when it
-    // exited by itself with status 0.
-    bool interrupt(int number = SIGINT)
+    // Sends `number` (SIGINT: what Ctrl+C sends) and waits (bounded) for the exit: its status as
+    // waitForExit() gives it.
+    int interrupt(int number = SIGINT)
     {
         if (m_process.state() == QProcess::NotRunning)
-            return false;
+            return -1;
         ::kill(pid_t(m_process.processId()), number);
-        return waitForExit(15000) == 0;
+        return waitForExit(15000);
     }
 
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }

@@ -10,8 +10,10 @@
 #include "swarm/peerprocess.h"
 #include "torrent/metainfo.h"
 
+#include <QDirIterator>
 #include <QFile>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -43,6 +45,7 @@ private Q_SLOTS:
     void downloadsFromSeveralSeeders();
     void bansPeerSendingCorruptData();
     void resumesAfterSigkillWithoutRefetching();
+    void interruptSavesResumeData();
     void finishedLeecherServesTheNextOne();
 
 private:
@@ -217,6 +220,41 @@ void SwarmTest::resumesAfterSigkillWithoutRefetching()
     checkDownloaded(path(QStringLiteral("resume-out")));
 }
 
+void SwarmTest::interruptSavesResumeData()
+{
+    PeerProcess& seeder = peer(QStringLiteral("interrupt-seed"));
+    QVERIFY(
+        seeder
+            .start({QStringLiteral("seed"), m_torrent, QStringLiteral("--data"),
+                    path(QStringLiteral("seed")), QStringLiteral("--port"), QStringLiteral("0")})
+            .isEmpty());
+    const QStringList args = getArgs(path(QStringLiteral("interrupt-out"))) +
+                             QStringList{QStringLiteral("--peer"), seeder.endpoint()};
+    const QString home = path(QStringLiteral("homes/interrupt-leech"));
+
+    // Ctrl+C half way (a slow download): exit status 1, and the verified pieces are on record.
+    PeerProcess& first = peer(QStringLiteral("interrupt-leech"));
+    QVERIFY(
+        first.start(args + QStringList{QStringLiteral("--download-limit"), QStringLiteral("4M")})
+            .isEmpty());
+    QTest::qWait(2500);
+    const int status = first.interrupt(); // stopped, but incomplete: not a success
+    QVERIFY2(status == 1 && first.err().contains("run the same command again"),
+             qPrintable(first.describe()));
+    QDirIterator resume(home, {QStringLiteral("*.resume.json")}, QDir::Files,
+                        QDirIterator::Subdirectories);
+    QVERIFY2(resume.hasNext(), "no resume data after SIGINT");
+    const QJsonObject saved = QJsonDocument::fromJson(readAll(resume.next())).object();
+    QVERIFY(!saved.value(QStringLiteral("have")).toString().isEmpty());
+
+    // Run again: it picks up from there and completes.
+    PeerProcess& second = peer(QStringLiteral("interrupt-leech"));
+    QVERIFY(second.start(args).isEmpty());
+    QVERIFY2(second.waitForExit(60000) == 0, qPrintable(second.describe()));
+    QVERIFY(second.summary().value(QStringLiteral("piecesAtStart")).toInt() > 0);
+    checkDownloaded(path(QStringLiteral("interrupt-out")));
+}
+
 void SwarmTest::finishedLeecherServesTheNextOne()
 {
     const QString seedName = QStringLiteral("reshare-seed");
@@ -241,7 +279,7 @@ void SwarmTest::finishedLeecherServesTheNextOne()
     checkDownloaded(path(QStringLiteral("reshare-a-out")));
 
     // The original seeder leaves; B can only get the file from A, which the tracker now lists.
-    QVERIFY(seeder.interrupt());
+    QCOMPARE(seeder.interrupt(), 0);
     PeerProcess& second = peer(QStringLiteral("reshare-b"));
     const QString output = path(QStringLiteral("reshare-b-out"));
     QVERIFY(second.start(getArgs(output) + account(QStringLiteral("reshare-b"))).isEmpty());
@@ -249,7 +287,7 @@ void SwarmTest::finishedLeecherServesTheNextOne()
     const QJsonObject from = second.summary().value(QStringLiteral("downloadedFrom")).toObject();
     QVERIFY2(from.value(first.endpoint()).toInteger() > 0, qPrintable(second.describe()));
     checkDownloaded(output);
-    QVERIFY(first.interrupt());
+    QCOMPARE(first.interrupt(), 0);
 }
 
 QTEST_GUILESS_MAIN(SwarmTest)
