@@ -1342,4 +1342,49 @@
         <translation type="unfinished"></translation>
     </message>
 </context>
+<context>
+    <name>swarmshare::gui::PieceRarityMap</name>
+    <message numerus="yes">
+        <source>Piece %1: held by %n peer(s)</source>
+        <translation>
+            <numerusform>Piece %1: held by %n peer</numerusform>
+            <numerusform>Piece %1: held by %n peers</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You have it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You do not have it yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Pieces %1 to %2: the rarest is held by %n peer(s)</source>
+        <translation>
+            <numerusform>Pieces %1 to %2: the rarest is held by %n peer</numerusform>
+            <numerusform>Pieces %1 to %2: the rarest is held by %n peers</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You have %1 of these %2 pieces</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No pieces to show</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Peers with the piece:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>we have</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
 </TS>

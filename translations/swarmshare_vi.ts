@@ -1341,4 +1341,47 @@
         <translation>&lt;h3&gt;Swarmshare %1&lt;/h3&gt;&lt;p&gt;Chia sẻ tệp ngang hàng với một tracker mà ai cũng có thể tự chạy.&lt;/p&gt;&lt;p&gt;Xây dựng với Qt %2.&lt;/p&gt;</translation>
     </message>
 </context>
+<context>
+    <name>swarmshare::gui::PieceRarityMap</name>
+    <message numerus="yes">
+        <source>Piece %1: held by %n peer(s)</source>
+        <translation>
+            <numerusform>Mảnh %1: %n peer đang có</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You have it</source>
+        <translation>Bạn đã có mảnh này</translation>
+    </message>
+    <message>
+        <source>You do not have it yet</source>
+        <translation>Bạn chưa có mảnh này</translation>
+    </message>
+    <message numerus="yes">
+        <source>Pieces %1 to %2: the rarest is held by %n peer(s)</source>
+        <translation>
+            <numerusform>Mảnh %1 đến %2: mảnh hiếm nhất chỉ %n peer có</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You have %1 of these %2 pieces</source>
+        <translation>Bạn có %1 trong %2 mảnh này</translation>
+    </message>
+    <message>
+        <source>No pieces to show</source>
+        <translation>Không có mảnh nào để hiển thị</translation>
+    </message>
+    <message>
+        <source>Peers with the piece:</source>
+        <translation>Số peer có mảnh:</translation>
+    </message>
+    <message>
+        <source>%1+</source>
+        <translation>%1+</translation>
+    </message>
+    <message>
+        <source>we have</source>
+        <translation>đã có</translation>
+    </message>
+</context>
 </TS>
