@@ -102,6 +102,19 @@ QStringList SqlDialect::lockForMigration() const
     return {QStringLiteral("SELECT pg_advisory_xact_lock(7310582947066529)")};
 }
 
+QString SqlDialect::advanceAccountIds() const
+{
+    if (m_kind == SqlKind::Sqlite)
+        return {};
+    // An identity column's sequence ignores rows inserted with an explicit id. GREATEST with the
+    // sequence's own last value keeps it from going back (after clearAll(), say), so ids are
+    // never reused; pg_sequence_last_value is NULL before the first nextval.
+    return QStringLiteral(
+        "SELECT setval(pg_get_serial_sequence('accounts', 'id'), GREATEST(CAST(? AS BIGINT), "
+        "COALESCE(pg_sequence_last_value(pg_get_serial_sequence('accounts', 'id')::regclass), "
+        "1)))");
+}
+
 SqlDialect::Failure SqlDialect::classify(const QSqlError& error) const
 {
     return m_kind == SqlKind::Sqlite ? classifySqlite(error) : classifyPostgresql(error);

@@ -33,6 +33,10 @@ public:
     QString beginWrite() const;
     // Statements that serialise schema migrations between processes, run after beginWrite.
     QStringList lockForMigration() const;
+    // Moves the generator of account ids past an id written explicitly (bound as the one
+    // value), so that createAccount() never hands it out again; never moves it back. Empty for
+    // SQLite, whose AUTOINCREMENT keeps track of the largest id ever inserted by itself.
+    QString advanceAccountIds() const;
 
     enum class Failure {
         Other,     // anything else: the database answered with an error

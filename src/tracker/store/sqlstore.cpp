@@ -79,6 +79,26 @@ Result<void> checkToken(const TokenRecord& token)
     return {};
 }
 
+// The rules createAccount() applies, plus a given id (putAccount).
+Result<void> checkAccount(const Account& account)
+{
+    if (account.id <= 0)
+        return invalidArgument(QStringLiteral("an account id is positive, not %1").arg(account.id));
+    if (account.username.isEmpty() || hasNul(account.username))
+        return invalidArgument(QStringLiteral("a username cannot be empty or contain NUL"));
+    if (account.passwordHash.isEmpty() || account.salt.isEmpty() || account.iterations <= 0 ||
+        !account.createdAt.isValid())
+        return invalidArgument(QStringLiteral("an account needs a password hash, a salt, a "
+                                              "positive iteration count and a valid time"));
+    return {};
+}
+
+TokenRecord tokenFrom(const QSqlQuery& query)
+{
+    return TokenRecord{query.value(0).toByteArray(), query.value(1).toLongLong(),
+                       fromMs(query.value(2)), fromMs(query.value(3))};
+}
+
 Account accountFrom(const QSqlQuery& query)
 {
     Account account;
@@ -241,9 +261,7 @@ Result<std::optional<TokenRecord>> SqlStore::findToken(const QByteArray& tokenHa
         return query.error();
     if (!query->next())
         return std::optional<TokenRecord>();
-    return std::optional<TokenRecord>(
-        TokenRecord{query->value(0).toByteArray(), query->value(1).toLongLong(),
-                    fromMs(query->value(2)), fromMs(query->value(3))});
+    return std::optional<TokenRecord>(tokenFrom(*query));
 }
 
 Result<void> SqlStore::deleteToken(const QByteArray& tokenHash)
@@ -346,14 +364,15 @@ Result<std::optional<FileRecord>> SqlStore::findFile(const QByteArray& infoHash)
     return std::optional<FileRecord>(fileFrom(*query, true));
 }
 
-Result<QList<FileRecord>> SqlStore::queryFiles(const QString& sql, const QVariantList& values)
+Result<QList<FileRecord>> SqlStore::queryFiles(const QString& sql, const QVariantList& values,
+                                               bool withMetainfo)
 {
     Result<QSqlQuery> query = m_connection->exec(QStringLiteral("list files"), sql, values);
     if (!query)
         return query.error();
     QList<FileRecord> files;
     while (query->next())
-        files.append(fileFrom(*query, false));
+        files.append(fileFrom(*query, withMetainfo));
     return files;
 }
 
@@ -391,6 +410,164 @@ Result<QList<FileRecord>> SqlStore::allFiles()
 Result<qint64> SqlStore::fileCount()
 {
     return count(QStringLiteral("files"));
+}
+
+Result<QList<Account>> SqlStore::allAccounts()
+{
+    Result<QSqlQuery> query = m_connection->exec(
+        QStringLiteral("list accounts"),
+        QStringLiteral("SELECT %1 FROM accounts ORDER BY id").arg(accountColumns));
+    if (!query)
+        return query.error();
+    QList<Account> accounts;
+    while (query->next())
+        accounts.append(accountFrom(*query));
+    return accounts;
+}
+
+Result<QList<TokenRecord>> SqlStore::allTokens()
+{
+    // token_hash last: two tokens of one account made in the same millisecond still have a
+    // fixed order, so that two snapshots of the same rows compare equal.
+    Result<QSqlQuery> query = m_connection->exec(
+        QStringLiteral("list tokens"),
+        QStringLiteral("SELECT token_hash, account_id, created_at, expires_at FROM tokens "
+                       "ORDER BY account_id, created_at, token_hash"));
+    if (!query)
+        return query.error();
+    QList<TokenRecord> tokens;
+    while (query->next())
+        tokens.append(tokenFrom(*query));
+    return tokens;
+}
+
+Result<qint64> SqlStore::tokenCount()
+{
+    return count(QStringLiteral("tokens"));
+}
+
+Result<QList<FileRecord>> SqlStore::allFilesWithMetainfo()
+{
+    return queryFiles(QStringLiteral("SELECT %1, m.data FROM files f LEFT JOIN file_metainfo m "
+                                     "ON m.info_hash = f.info_hash ORDER BY f.added_at, "
+                                     "f.info_hash")
+                          .arg(fileColumns),
+                      {}, true);
+}
+
+Result<void> SqlStore::putAccount(const Account& account)
+{
+    if (Result<void> valid = checkAccount(account); !valid)
+        return valid;
+    const QString what = QStringLiteral("put account");
+    Result<void> put = m_connection->writeTransaction(what, [&] { return writeAccount(account); });
+    if (!put && put.error().code == QLatin1String("conflict"))
+        return makeCodedError(QStringLiteral("conflict"),
+                              QStringLiteral("the username \"%1\" is taken by another account")
+                                  .arg(account.username));
+    return put;
+}
+
+Result<void> SqlStore::writeAccount(const Account& account)
+{
+    const QString what = QStringLiteral("put account");
+    // An UPDATE in place, never DELETE + INSERT: deleting the row would cascade to the
+    // account's tokens and unlink its files. The id is the only conflict target, so a username
+    // held by another id still fails on its unique index ("conflict").
+    Result<QSqlQuery> written = m_connection->exec(
+        what,
+        QStringLiteral("INSERT INTO accounts (id, username, username_key, password_hash, salt, "
+                       "iterations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
+                       "username_key = excluded.username_key, "
+                       "password_hash = excluded.password_hash, salt = excluded.salt, "
+                       "iterations = excluded.iterations, created_at = excluded.created_at"),
+        {account.id, account.username, usernameKey(account.username), account.passwordHash,
+         account.salt, account.iterations, toMs(account.createdAt)});
+    if (!written)
+        return written.error();
+    const QString advance = m_connection->dialect().advanceAccountIds();
+    if (advance.isEmpty())
+        return {};
+    Result<QSqlQuery> advanced = m_connection->exec(what, advance, {account.id});
+    if (!advanced)
+        return advanced.error();
+    return {};
+}
+
+Result<void> SqlStore::putToken(const TokenRecord& token)
+{
+    if (Result<void> valid = checkToken(token); !valid)
+        return valid;
+    // One statement, hence atomic on its own.
+    Result<QSqlQuery> query = m_connection->exec(
+        QStringLiteral("put token"),
+        QStringLiteral("INSERT INTO tokens (token_hash, account_id, created_at, expires_at) "
+                       "VALUES (?, ?, ?, ?) ON CONFLICT (token_hash) DO UPDATE SET "
+                       "account_id = excluded.account_id, created_at = excluded.created_at, "
+                       "expires_at = excluded.expires_at"),
+        {token.tokenHash, token.accountId, toMs(token.createdAt), toMs(token.expiresAt)});
+    if (!query)
+        return query.error();
+    return {};
+}
+
+Result<void> SqlStore::putFile(const FileRecord& file)
+{
+    if (Result<void> valid = checkFile(file); !valid)
+        return valid;
+    return m_connection->writeTransaction(QStringLiteral("put file"),
+                                          [&] { return writeFile(file); });
+}
+
+Result<void> SqlStore::writeFile(const FileRecord& file)
+{
+    const QString what = QStringLiteral("put file");
+    Result<QSqlQuery> written = m_connection->exec(
+        what,
+        QStringLiteral("INSERT INTO files (info_hash, name, name_key, size, piece_length, "
+                       "piece_count, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (info_hash) DO UPDATE SET name = excluded.name, "
+                       "name_key = excluded.name_key, size = excluded.size, "
+                       "piece_length = excluded.piece_length, piece_count = excluded.piece_count, "
+                       "added_by = excluded.added_by, added_at = excluded.added_at"),
+        {file.infoHash, notNull(file.name), notNull(foldedKey(file.name)), file.size,
+         file.pieceLength, file.pieceCount,
+         file.addedBy > 0 ? QVariant(file.addedBy) : sqlNullInteger(), toMs(file.addedAt)});
+    if (!written)
+        return written.error();
+    // "No .torrent" is the absence of a file_metainfo row (what upsertFile and findFile use).
+    Result<QSqlQuery> metainfo =
+        file.metainfo.isEmpty()
+            ? m_connection->exec(what,
+                                 QStringLiteral("DELETE FROM file_metainfo WHERE info_hash = ?"),
+                                 {file.infoHash})
+            : m_connection->exec(what,
+                                 QStringLiteral("INSERT INTO file_metainfo (info_hash, data) "
+                                                "VALUES (?, ?) ON CONFLICT (info_hash) "
+                                                "DO UPDATE SET data = excluded.data"),
+                                 {file.infoHash, file.metainfo});
+    if (!metainfo)
+        return metainfo.error();
+    return {};
+}
+
+Result<void> SqlStore::clearAll()
+{
+    const QString what = QStringLiteral("clear the store");
+    // Children before parents, so that no foreign key is ever left dangling mid-way. The id
+    // generators are left alone: ids are never reused, not even after a clear.
+    const QStringList tables = {QStringLiteral("tokens"), QStringLiteral("file_metainfo"),
+                                QStringLiteral("files"), QStringLiteral("accounts")};
+    return m_connection->writeTransaction(what, [&]() -> Result<void> {
+        for (const QString& table : tables) {
+            Result<QSqlQuery> deleted =
+                m_connection->exec(what, QStringLiteral("DELETE FROM %1").arg(table));
+            if (!deleted)
+                return deleted.error();
+        }
+        return {};
+    });
 }
 
 } // namespace swarmshare::tracker

@@ -42,12 +42,24 @@ public:
     Result<QList<FileRecord>> allFiles() override;
     Result<qint64> fileCount() override;
 
+    Result<QList<Account>> allAccounts() override;
+    Result<QList<TokenRecord>> allTokens() override;
+    Result<qint64> tokenCount() override;
+    Result<QList<FileRecord>> allFilesWithMetainfo() override;
+    Result<void> putAccount(const Account& account) override;
+    Result<void> putToken(const TokenRecord& token) override;
+    Result<void> putFile(const FileRecord& file) override;
+    Result<void> clearAll() override;
+
     // The key usernames are compared by: Unicode NFC, then case-folded.
     static QString usernameKey(const QString& username);
 
 private:
     Result<std::optional<Account>> queryAccount(const QString& condition, const QVariant& value);
-    Result<QList<FileRecord>> queryFiles(const QString& sql, const QVariantList& values);
+    Result<QList<FileRecord>> queryFiles(const QString& sql, const QVariantList& values,
+                                         bool withMetainfo = false);
+    Result<void> writeAccount(const Account& account);
+    Result<void> writeFile(const FileRecord& file);
     Result<qint64> count(const QString& table);
     Result<bool> insertOrUpdateFile(const FileRecord& file);
     Result<void> fillInMetainfo(const FileRecord& file);

@@ -102,6 +102,39 @@ public:
     // Every file, with `metainfo` left empty, oldest first (loaded into memory at start-up).
     virtual Result<QList<FileRecord>> allFiles() = 0;
     virtual Result<qint64> fileCount() = 0;
+
+    // Replication (DESIGN.md §4): the backup must hold exactly main's rows, with the same ids.
+    // Main reads a snapshot with the all* calls; the backup loads it with clearAll() and the
+    // put* calls, and then applies each change with a put* call. Every put* is idempotent, so a
+    // change that arrives twice (after a reconnect) does no harm. The all* calls each read in
+    // one statement; a consistent snapshot of all three needs the store to be quiet meanwhile
+    // (the tracker's thread is its only writer).
+
+    // Every account, by id.
+    virtual Result<QList<Account>> allAccounts() = 0;
+    // Every token, by accountId, then createdAt, then tokenHash (a total, stable order).
+    virtual Result<QList<TokenRecord>> allTokens() = 0;
+    virtual Result<qint64> tokenCount() = 0;
+    // Every file like allFiles() (oldest first), but with `metainfo` filled in.
+    virtual Result<QList<FileRecord>> allFilesWithMetainfo() = 0;
+
+    // Inserts the account with exactly its id, username, hash, salt, iterations and createdAt,
+    // or, when that id exists, replaces those fields in place (its tokens and files stay).
+    // A different id holding the same username (NFC, case-folded) is a "conflict"; an id <= 0
+    // or a value createAccount() would refuse is "invalid_argument". Afterwards createAccount()
+    // hands out ids above every id ever put or created.
+    virtual Result<void> putAccount(const Account& account) = 0;
+    // Inserts the token, or replaces the one with the same tokenHash; putting the same token
+    // twice is not an error (unlike insertToken). Its account must exist ("invalid_argument").
+    virtual Result<void> putToken(const TokenRecord& token) = 0;
+    // Inserts the file, or replaces the whole row with the same infoHash exactly as given:
+    // name, sizes, addedBy, addedAt and metainfo (an empty metainfo removes a stored one).
+    // Unlike upsertFile there is no merging. addedBy must be 0 or an existing account.
+    virtual Result<void> putFile(const FileRecord& file) = 0;
+    // Deletes every account, token and file in one transaction; the schema stays and the store
+    // stays open. Account ids are still never reused: createAccount() afterwards continues
+    // above the highest id the store ever held (it does not start again from 1).
+    virtual Result<void> clearAll() = 0;
 };
 
 // Opens the store a --db URL names: "" = SQLite at `defaultSqlitePath`, "sqlite:PATH",

@@ -43,6 +43,15 @@ private:
 
     static int latestVersion() { return schemaMigrations().constLast().version; }
 
+    // Every byte value once: binary columns must not be treated as text.
+    static QByteArray everyByte()
+    {
+        QByteArray bytes(256, Qt::Uninitialized);
+        for (int i = 0; i < 256; ++i)
+            bytes[i] = char(i);
+        return bytes;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -434,6 +443,289 @@ private slots:
         QCOMPARE(m_store->fileCount().value(), qint64(4));
     }
 
+    // Replication (putAccount, putToken, putFile, clearAll and the all* listings).
+
+    void putAccountKeepsTheGivenIds()
+    {
+        const Account seven{7,      QStringLiteral("Seven"), everyByte(), QByteArray("s\0alt", 5),
+                            210000, at(3).addMSecs(-122)};
+        const Account three{
+            3, QStringLiteral("Đức"), QByteArray(32, '\0'), QByteArray(1, '\xff'), 1, at(-100)};
+        VERIFY_OK(m_store->putAccount(seven));
+        VERIFY_OK(m_store->putAccount(three));
+        const auto all = m_store->allAccounts();
+        VERIFY_OK(all);
+        QCOMPARE(all.value(), QList<Account>({three, seven})); // by id, field for field
+        QCOMPARE(m_store->findAccountById(7).value(), std::optional<Account>(seven));
+        QCOMPARE(m_store->findAccount(QStringLiteral("SEVEN")).value(),
+                 std::optional<Account>(seven));
+        const QString nfd = QStringLiteral("ĐỨC").normalized(QString::NormalizationForm_D);
+        QCOMPARE(m_store->findAccount(nfd).value(), std::optional<Account>(three));
+        QCOMPARE(m_store->accountCount().value(), qint64(2));
+
+        // New accounts get ids above every id put, also after a put below the highest one.
+        const qint64 next = addAccount(QStringLiteral("next"));
+        QVERIFY2(next > 7, qPrintable(QString::number(next)));
+        VERIFY_OK(
+            m_store->putAccount(Account{next + 100, QStringLiteral("far"), "h", "s", 1, at(0)}));
+        VERIFY_OK(
+            m_store->putAccount(Account{next + 50, QStringLiteral("middle"), "h", "s", 1, at(0)}));
+        const qint64 after = addAccount(QStringLiteral("after"));
+        QVERIFY2(after > next + 100, qPrintable(QString::number(after)));
+    }
+
+    void putAccountReplacesARowInPlace()
+    {
+        const qint64 alice = addAccount(QStringLiteral("alice"));
+        VERIFY_OK(m_store->insertToken(token("t", alice, at(9))));
+        QVERIFY(m_store->upsertFile(file(1, QStringLiteral("f"), at(1), alice)).value());
+
+        const Account changed{alice, QStringLiteral("ALICE"), everyByte(), "new salt", 5, at(42)};
+        VERIFY_OK(m_store->putAccount(changed));
+        VERIFY_OK(m_store->putAccount(changed)); // idempotent
+        QCOMPARE(m_store->allAccounts().value(), QList<Account>{changed});
+        QCOMPARE(m_store->findAccount(QStringLiteral("alice")).value(),
+                 std::optional<Account>(changed));
+        // An update, not a delete and insert: the account's token and file stay linked.
+        QCOMPARE(m_store->findToken(tokenHash("t")).value()->accountId, alice);
+        QCOMPARE(m_store->findFile(infoHash(1)).value()->addedBy, alice);
+
+        const Account renamed{alice, QStringLiteral("alicia"), "h", "s", 1, at(0)};
+        VERIFY_OK(m_store->putAccount(renamed));
+        QVERIFY(!m_store->findAccount(QStringLiteral("alice")).value().has_value());
+        QCOMPARE(m_store->findAccount(QStringLiteral("Alicia")).value(),
+                 std::optional<Account>(renamed));
+        VERIFY_OK(m_store->createAccount(QStringLiteral("alice"), "h", "s", 1, at(0)));
+    }
+
+    void putAccountRefusesAUsernameOfAnotherId()
+    {
+        const qint64 alice = addAccount(QStringLiteral("Alice"));
+        const qint64 duc = addAccount(QStringLiteral("đức"));
+        QVERIFY(alice > 0 && duc > 0);
+        VERIFY_ERROR(
+            m_store->putAccount(Account{duc + 10, QStringLiteral("aLiCe"), "h", "s", 1, at(0)}),
+            "conflict");
+        const QString nfd = QStringLiteral("ĐỨC").normalized(QString::NormalizationForm_D);
+        VERIFY_ERROR(m_store->putAccount(Account{duc + 11, nfd, "h", "s", 1, at(0)}), "conflict");
+        // Also when the id exists: taking over another account's name is refused.
+        VERIFY_ERROR(m_store->putAccount(Account{duc, QStringLiteral("ALICE"), "h", "s", 1, at(0)}),
+                     "conflict");
+        QCOMPARE(m_store->accountCount().value(), qint64(2));
+        QVERIFY(!m_store->findAccountById(duc + 10).value().has_value());
+        QCOMPARE(m_store->findAccountById(duc).value()->username, QStringLiteral("đức"));
+    }
+
+    void putAccountRefusesBadValues()
+    {
+        const Account good{1, QStringLiteral("a"), "h", "s", 1, at(0)};
+        Account bad = good;
+        bad.id = 0;
+        VERIFY_ERROR(m_store->putAccount(bad), "invalid_argument");
+        bad.id = -3;
+        VERIFY_ERROR(m_store->putAccount(bad), "invalid_argument");
+        bad = good;
+        bad.username.clear();
+        VERIFY_ERROR(m_store->putAccount(bad), "invalid_argument");
+        bad.username = QStringLiteral("a") + QChar(u'\0');
+        VERIFY_ERROR(m_store->putAccount(bad), "invalid_argument");
+        bad = good;
+        bad.salt.clear();
+        VERIFY_ERROR(m_store->putAccount(bad), "invalid_argument");
+        bad = good;
+        bad.iterations = 0;
+        VERIFY_ERROR(m_store->putAccount(bad), "invalid_argument");
+        bad = good;
+        bad.createdAt = QDateTime();
+        VERIFY_ERROR(m_store->putAccount(bad), "invalid_argument");
+        QCOMPARE(m_store->accountCount().value(), qint64(0));
+        VERIFY_OK(m_store->putAccount(good));
+    }
+
+    void putTokenIsIdempotentAndReplaces()
+    {
+        const qint64 alice = addAccount(QStringLiteral("alice"));
+        const qint64 bob = addAccount(QStringLiteral("bob"));
+        TokenRecord record = token("t", alice, at(3600).addMSecs(7));
+        record.tokenHash[0] = '\0';
+        record.tokenHash[31] = char(0xff);
+        VERIFY_OK(m_store->putToken(record));
+        VERIFY_OK(m_store->putToken(record));
+        QCOMPARE(m_store->findToken(record.tokenHash).value(), std::optional<TokenRecord>(record));
+        QCOMPARE(m_store->tokenCount().value(), qint64(1));
+        VERIFY_ERROR(m_store->insertToken(record), "conflict"); // unlike putToken
+
+        const TokenRecord replaced{record.tokenHash, bob, at(5), at(10)};
+        VERIFY_OK(m_store->putToken(replaced));
+        QCOMPARE(m_store->allTokens().value(), QList<TokenRecord>{replaced});
+
+        VERIFY_ERROR(m_store->putToken(token("x", bob + 1, at(1))), "invalid_argument");
+        TokenRecord shortHash = token("y", bob, at(1));
+        shortHash.tokenHash.chop(1);
+        VERIFY_ERROR(m_store->putToken(shortHash), "invalid_argument");
+        VERIFY_ERROR(m_store->putToken(token("z", bob, QDateTime())), "invalid_argument");
+        QCOMPARE(m_store->tokenCount().value(), qint64(1));
+    }
+
+    void allTokensListsByAccountThenCreation()
+    {
+        const qint64 alice = addAccount(QStringLiteral("alice"));
+        const qint64 bob = addAccount(QStringLiteral("bob"));
+        const TokenRecord bobOld{tokenHash("b1"), bob, at(1), at(100)};
+        const TokenRecord bobNew{tokenHash("b2"), bob, at(2), at(100)};
+        const TokenRecord aliceNew{tokenHash("a1"), alice, at(5), at(100)};
+        const TokenRecord aliceOld{tokenHash("a2"), alice, at(-5), at(100)};
+        for (const TokenRecord& record : {bobNew, aliceNew, bobOld, aliceOld})
+            VERIFY_OK(m_store->insertToken(record));
+        QCOMPARE(m_store->allTokens().value(),
+                 QList<TokenRecord>({aliceOld, aliceNew, bobOld, bobNew}));
+        QCOMPARE(m_store->tokenCount().value(), qint64(4));
+    }
+
+    void putFileReplacesTheWholeRow()
+    {
+        const qint64 alice = addAccount(QStringLiteral("alice"));
+        const qint64 bob = addAccount(QStringLiteral("bob"));
+        FileRecord original = file(1, QStringLiteral("old"), at(10), alice);
+        original.metainfo = "first .torrent";
+        QVERIFY(m_store->upsertFile(original).value());
+
+        // Everything changes, where upsertFile would keep addedBy, addedAt and the .torrent.
+        FileRecord replaced = file(1, QStringLiteral("new"), at(99).addMSecs(1), bob);
+        replaced.size = 5'000'000'000;
+        replaced.pieceLength = 4 << 20;
+        replaced.pieceCount = 1193;
+        replaced.metainfo = everyByte();
+        VERIFY_OK(m_store->putFile(replaced));
+        VERIFY_OK(m_store->putFile(replaced));
+        QCOMPARE(m_store->findFile(replaced.infoHash).value(), std::optional<FileRecord>(replaced));
+        QCOMPARE(m_store->fileCount().value(), qint64(1));
+
+        // An empty metainfo and addedBy 0 are taken as given too.
+        FileRecord bare = file(1, QString(), at(-1), 0);
+        VERIFY_OK(m_store->putFile(bare));
+        QCOMPARE(m_store->findFile(bare.infoHash).value(), std::optional<FileRecord>(bare));
+
+        // A new row.
+        FileRecord other = file(2, QStringLiteral("other"), at(5), alice);
+        other.metainfo = "torrent";
+        VERIFY_OK(m_store->putFile(other));
+        QCOMPARE(m_store->findFile(other.infoHash).value(), std::optional<FileRecord>(other));
+        QCOMPARE(namesOf(m_store->searchFiles(QStringLiteral("OTHER"), 10, 0).value()),
+                 QStringList{QStringLiteral("other")});
+        QCOMPARE(m_store->fileCount().value(), qint64(2));
+    }
+
+    void putFileRefusesBadValues()
+    {
+        FileRecord record = file(1, QStringLiteral("a"));
+        record.infoHash.chop(1);
+        VERIFY_ERROR(m_store->putFile(record), "invalid_argument");
+        record = file(1, QStringLiteral("a"));
+        record.pieceCount = -1;
+        VERIFY_ERROR(m_store->putFile(record), "invalid_argument");
+        record = file(1, QStringLiteral("a"), at(0), 12345); // no such account
+        record.metainfo = "torrent";
+        VERIFY_ERROR(m_store->putFile(record), "invalid_argument");
+        QCOMPARE(m_store->fileCount().value(), qint64(0));
+        QCOMPARE(m_store->allFilesWithMetainfo().value(), QList<FileRecord>());
+    }
+
+    void allFilesWithMetainfoKeepsTheBytes()
+    {
+        FileRecord newer = file(1, QStringLiteral("newer"), at(2));
+        newer.metainfo = everyByte() + randomBytes(256 * 1024, 5) + everyByte();
+        const FileRecord none = file(2, QStringLiteral("no torrent"), at(1));
+        FileRecord older = file(3, QStringLiteral("older"), at(1));
+        older.metainfo = everyByte();
+        VERIFY_OK(m_store->putFile(newer));
+        VERIFY_OK(m_store->putFile(none));
+        QVERIFY(m_store->upsertFile(older).value());
+
+        // Oldest first, then by info-hash, like allFiles().
+        QList<FileRecord> expected = {none, older, newer};
+        if (older.infoHash < none.infoHash)
+            std::swap(expected[0], expected[1]);
+        const auto all = m_store->allFilesWithMetainfo();
+        VERIFY_OK(all);
+        QVERIFY(all.value() == expected); // QCOMPARE would print 256 KiB
+        for (FileRecord& record : expected)
+            record.metainfo.clear();
+        QCOMPARE(m_store->allFiles().value(), expected);
+    }
+
+    void clearAllEmptiesTheStoreAndKeepsItUsable()
+    {
+        const qint64 alice = addAccount(QStringLiteral("alice"));
+        VERIFY_OK(
+            m_store->putAccount(Account{alice + 20, QStringLiteral("bob"), "h", "s", 1, at(0)}));
+        VERIFY_OK(m_store->insertToken(token("t", alice, at(9))));
+        FileRecord record = file(1, QStringLiteral("f"), at(1), alice);
+        record.metainfo = "torrent";
+        QVERIFY(m_store->upsertFile(record).value());
+
+        VERIFY_OK(m_store->clearAll());
+        VERIFY_OK(m_store->clearAll()); // on an empty store too
+        QCOMPARE(m_store->accountCount().value(), qint64(0));
+        QCOMPARE(m_store->tokenCount().value(), qint64(0));
+        QCOMPARE(m_store->fileCount().value(), qint64(0));
+        QCOMPARE(m_store->allAccounts().value(), QList<Account>());
+        QCOMPARE(m_store->allTokens().value(), QList<TokenRecord>());
+        QCOMPARE(m_store->allFilesWithMetainfo().value(), QList<FileRecord>());
+        QCOMPARE(m_backend.raw(QStringLiteral("SELECT COUNT(*) FROM file_metainfo")).toInt(), 0);
+        QCOMPARE(m_store->schemaVersion(), latestVersion());
+
+        // Still usable; ids are not reused, and old ids can be put again.
+        const qint64 carol = addAccount(QStringLiteral("carol"));
+        QVERIFY2(carol > alice + 20, qPrintable(QString::number(carol)));
+        VERIFY_OK(m_store->putAccount(Account{alice, QStringLiteral("alice"), "h", "s", 1, at(0)}));
+        VERIFY_OK(m_store->insertToken(token("t", alice, at(9))));
+        QVERIFY(m_store->upsertFile(record).value());
+        QCOMPARE(m_store->findFile(record.infoHash).value(), std::optional<FileRecord>(record));
+        QCOMPARE(m_store->accountCount().value(), qint64(2));
+    }
+
+    void copiesOneStoreIntoAnotherExactly()
+    {
+        // What a backup does with main's snapshot: the same rows, the same ids.
+        QVERIFY(addAccount(QStringLiteral("gone")) > 0);
+        VERIFY_OK(m_store->clearAll()); // so that the ids below start above 1
+        const qint64 alice = addAccount(QStringLiteral("Alice"));
+        const qint64 bob = addAccount(QStringLiteral("Bob"));
+        VERIFY_OK(m_store->insertToken(token("a", alice, at(9))));
+        VERIFY_OK(m_store->insertToken(token("b", bob, at(8))));
+        FileRecord withTorrent = file(1, QStringLiteral("with"), at(1), bob);
+        withTorrent.metainfo = everyByte();
+        QVERIFY(m_store->upsertFile(withTorrent).value());
+        QVERIFY(m_store->upsertFile(file(2, QStringLiteral("without"), at(2))).value());
+
+        const QString backupUrl = m_backend.createDatabase(false);
+        QVERIFY(!backupUrl.isEmpty());
+        Result<std::unique_ptr<Store>> opened = openStore(backupUrl);
+        VERIFY_OK(opened);
+        Store& backup = **opened;
+        QVERIFY(backup.createAccount(QStringLiteral("stale"), "h", "s", 1, at(0)).ok());
+        VERIFY_OK(backup.clearAll());
+        const QList<Account> accounts = m_store->allAccounts().value();
+        const QList<TokenRecord> tokens = m_store->allTokens().value();
+        const QList<FileRecord> files = m_store->allFilesWithMetainfo().value();
+        for (const Account& account : accounts)
+            VERIFY_OK(backup.putAccount(account));
+        for (const TokenRecord& record : tokens)
+            VERIFY_OK(backup.putToken(record));
+        for (const FileRecord& record : files)
+            VERIFY_OK(backup.putFile(record));
+
+        QCOMPARE(backup.allAccounts().value(), accounts);
+        QCOMPARE(backup.allTokens().value(), tokens);
+        QVERIFY(backup.allFilesWithMetainfo().value() == files);
+        QCOMPARE(backup.findAccountById(bob).value(), m_store->findAccountById(bob).value());
+        const Result<Account> next =
+            backup.createAccount(QStringLiteral("new"), "h", "s", 1, at(0));
+        VERIFY_OK(next);
+        QVERIFY(next->id > bob);
+    }
+
     void keepsDataAcrossReopening()
     {
         const qint64 alice = addAccount(QStringLiteral("alice"));
@@ -533,6 +825,9 @@ private slots:
         VERIFY_OK(store);
         VERIFY_ERROR((*store)->accountCount(), "unavailable");
         VERIFY_ERROR((*store)->findFile(infoHash(1)), "unavailable");
+        VERIFY_ERROR((*store)->allAccounts(), "unavailable");
+        VERIFY_ERROR((*store)->putFile(file(1, QStringLiteral("f"))), "unavailable");
+        VERIFY_ERROR((*store)->clearAll(), "unavailable");
         QCOMPARE((*store)->schemaVersion(), 0);
     }
 
