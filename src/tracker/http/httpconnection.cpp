@@ -401,7 +401,9 @@ int Connection::onHeadersComplete(http_parser* parser)
         c->finishHeader();
     if (parser->upgrade) {
         // A WebSocket upgrade as the first request goes to its server; anything else is refused.
-        const QByteArray path = c->m_url.left(c->m_url.indexOf('?'));
+        // (QByteArray::left(-1) is empty in Qt 6: a URL without a query needs its own case.)
+        const qsizetype query = c->m_url.indexOf('?');
+        const QByteArray path = query < 0 ? c->m_url : c->m_url.left(query);
         QWebSocketServer* target = c->m_server.webSocketServerFor(path);
         if (c->m_firstMessage && target && parser->method == HTTP_GET)
             c->m_upgradeTo = target;
