@@ -2,6 +2,7 @@
 #include "tracker/swarmregistry.h"
 
 #include <QRandomGenerator>
+#include <QScopedValueRollback>
 #include <QSet>
 
 #include <algorithm>
@@ -115,6 +116,8 @@ SwarmRegistry::File& SwarmRegistry::fileFor(const FileInfo& info, bool* created)
         file->info = info;
         *created = true;
     }
+    if (*created && m_journal)
+        m_journal->fileChanged(info.infoHash);
     return *file;
 }
 
@@ -122,10 +125,19 @@ void SwarmRegistry::touch(Peer& peer, qint64 now)
 {
     peer.lastSeen = now;
     m_peersBySeen.splice(m_peersBySeen.end(), m_peersBySeen, peer.seenIt);
+    // Every mutating call on a peer touches it first, so this also covers its other changes.
+    if (m_journal)
+        m_journal->peerChanged(peer.info.peerId);
 }
 
 void SwarmRegistry::notifySwarm(const QByteArray& infoHash)
 {
+    // The file's own state (details, counter) may not have changed, but a backup applying the
+    // peers' deltas one at a time can lose the file in between (its last holder there goes
+    // before the new one comes) and create it again from a holding: the file's delta, applied
+    // after the peers', puts the counter back.
+    if (m_journal)
+        m_journal->fileChanged(infoHash);
     if (m_listener)
         m_listener->swarmChanged(infoHash);
 }
@@ -167,6 +179,8 @@ SwarmRegistry::registerPeer(const PeerInfo& info, const QList<Holding>& holdings
         if (holding.complete) {
             file.leechers.remove(&peer);
             file.holders.insert(&peer);
+            // A list naming the file twice may have left a bitfield: a holder has none.
+            peer.have.remove(holding.file.infoHash);
         } else {
             file.holders.remove(&peer);
             file.leechers.insert(&peer);
@@ -191,6 +205,8 @@ void SwarmRegistry::detachFrom(Peer& peer, const QByteArray& infoHash)
     if (file->holders.isEmpty() && file->leechers.isEmpty()) {
         m_files.erase(fileIt);
         delete file;
+        if (m_journal)
+            m_journal->fileChanged(infoHash);
     }
     notifySwarm(infoHash);
 }
@@ -215,6 +231,8 @@ Result<void> SwarmRegistry::heartbeat(const QByteArray& peerId,
             continue;
         lease->expires = now + m_options.leaseTtlMs;
         m_leasesByEnd.splice(m_leasesByEnd.end(), m_leasesByEnd, lease->it);
+        if (m_journal)
+            m_journal->leaseChanged(id);
     }
     return {};
 }
@@ -288,6 +306,8 @@ Result<QList<SwarmRegistry::Grant>> SwarmRegistry::leaseIdlePeers(const QByteArr
             m_leasesByEnd.splice(m_leasesByEnd.end(), m_leasesByEnd, lease->it);
         }
         lease->expires = now + m_options.leaseTtlMs;
+        if (m_journal)
+            m_journal->leaseChanged(lease->id);
         grants.append({holder->info.peerId, holder->info.address, holder->info.port, lease->id,
                        candidates[i].complete});
     }
@@ -318,10 +338,15 @@ void SwarmRegistry::becomeHolder(Peer& peer, File& file)
 {
     // A leecher that becomes a holder finished a download: that is what `completed` counts.
     const bool wasLeecher = file.leechers.remove(&peer);
-    if (file.holders.insert(&peer) && wasLeecher)
+    if (file.holders.insert(&peer) && wasLeecher) {
         ++file.completed;
+        if (m_journal)
+            m_journal->fileChanged(file.info.infoHash);
+    }
     peer.files.insert(file.info.infoHash, true);
     peer.have.remove(file.info.infoHash);
+    if (m_journal)
+        m_journal->peerChanged(peer.info.peerId);
     notifySwarm(file.info.infoHash);
 }
 
@@ -334,9 +359,11 @@ void SwarmRegistry::releaseLease(quint64 leaseId)
     lease->asker->leasesAsAsker.remove(leaseId);
     m_leasesByEnd.erase(lease->it);
     delete lease;
+    if (m_journal)
+        m_journal->leaseRemoved(leaseId);
 }
 
-void SwarmRegistry::dropPeer(Peer& peer)
+void SwarmRegistry::erasePeer(Peer& peer)
 {
     const QList<quint64> held = peer.leasesAsHolder.values();
     for (quint64 id : held)
@@ -350,6 +377,8 @@ void SwarmRegistry::dropPeer(Peer& peer)
     const QByteArray id = peer.info.peerId;
     m_peers.remove(id);
     delete &peer;
+    if (m_journal)
+        m_journal->peerRemoved(id);
     if (m_listener)
         m_listener->peerLeft(id);
 }
@@ -374,12 +403,16 @@ SwarmRegistry::announce(const PeerInfo& info, const QByteArray& infoHash, bool c
         // A client that finishes and leaves at once may skip "completed": a stop with nothing
         // left from a peer known as a leecher is a finished download all the same.
         if (File* file = m_files.value(infoHash);
-            file && complete && file->leechers.contains(&peer))
+            file && complete && file->leechers.contains(&peer)) {
             ++file->completed;
+            if (m_journal)
+                m_journal->fileChanged(infoHash);
+        }
         peer.files.remove(infoHash);
+        peer.have.remove(infoHash); // a bitfield from /register would be stale by the next start
         detachFrom(peer, infoHash);
         if (peer.files.isEmpty())
-            dropPeer(peer);
+            erasePeer(peer);
         return {};
     }
     bool created = false;
@@ -387,8 +420,12 @@ SwarmRegistry::announce(const PeerInfo& info, const QByteArray& infoHash, bool c
     const bool wasLeecher = file.leechers.contains(&peer);
     if (complete) {
         file.leechers.remove(&peer);
-        if (file.holders.insert(&peer) && (wasLeecher || event == AnnounceEvent::Completed))
+        if (file.holders.insert(&peer) && (wasLeecher || event == AnnounceEvent::Completed)) {
             ++file.completed;
+            if (m_journal)
+                m_journal->fileChanged(infoHash);
+        }
+        peer.have.remove(infoHash); // a holder has every piece: no bitfield to keep
     } else {
         file.holders.remove(&peer);
         file.leechers.insert(&peer);
@@ -425,7 +462,7 @@ SwarmRegistry::announce(const PeerInfo& info, const QByteArray& infoHash, bool c
 void SwarmRegistry::removePeer(const QByteArray& peerId)
 {
     if (Peer* peer = m_peers.value(peerId))
-        dropPeer(*peer);
+        erasePeer(*peer);
 }
 
 int SwarmRegistry::expire(qint64 now)
@@ -435,7 +472,7 @@ int SwarmRegistry::expire(qint64 now)
     int dropped = 0;
     while (!m_peersBySeen.empty() &&
            m_peersBySeen.front()->lastSeen + m_options.peerTimeoutMs <= now) {
-        dropPeer(*m_peersBySeen.front());
+        erasePeer(*m_peersBySeen.front());
         ++dropped;
     }
     return dropped;
@@ -492,6 +529,263 @@ QList<int> SwarmRegistry::availability(const QByteArray& infoHash) const
         }
     }
     return counts;
+}
+
+SwarmRegistry::PeerState SwarmRegistry::stateOf(const Peer& peer, qint64 now) const
+{
+    PeerState state{peer.info, now - peer.lastSeen, {}};
+    state.holdings.reserve(peer.files.size());
+    for (auto it = peer.files.cbegin(); it != peer.files.cend(); ++it) {
+        // Every held file is known: attaching creates it and only the last detach drops it.
+        const File* file = m_files.value(it.key());
+        Holding holding{file ? file->info : FileInfo{it.key(), QString(), 0, 0, 0}, it.value(), {}};
+        if (!holding.complete)
+            holding.have = peer.have.value(it.key());
+        state.holdings.append(std::move(holding));
+    }
+    std::sort(state.holdings.begin(), state.holdings.end(),
+              [](const Holding& a, const Holding& b) { return a.file.infoHash < b.file.infoHash; });
+    return state;
+}
+
+SwarmRegistry::LeaseState SwarmRegistry::stateOf(const Lease& lease, qint64 now) const
+{
+    return {lease.id, lease.holder->info.peerId, lease.asker->info.peerId, lease.infoHash,
+            lease.expires - now};
+}
+
+std::optional<SwarmRegistry::PeerState> SwarmRegistry::exportPeer(const QByteArray& peerId,
+                                                                  qint64 now) const
+{
+    const Peer* peer = m_peers.value(peerId);
+    return peer ? std::optional<PeerState>(stateOf(*peer, now)) : std::nullopt;
+}
+
+std::optional<SwarmRegistry::LeaseState> SwarmRegistry::exportLease(quint64 id, qint64 now) const
+{
+    const Lease* lease = m_leases.value(id);
+    return lease ? std::optional<LeaseState>(stateOf(*lease, now)) : std::nullopt;
+}
+
+std::optional<SwarmRegistry::FileState> SwarmRegistry::exportFile(const QByteArray& infoHash) const
+{
+    const File* file = m_files.value(infoHash);
+    return file ? std::optional<FileState>(FileState{file->info, file->completed}) : std::nullopt;
+}
+
+SwarmRegistry::Snapshot SwarmRegistry::snapshot(qint64 now) const
+{
+    // Sorted by key: QHash order depends on the insertion history, which differs between the
+    // main and a backup in the same state.
+    Snapshot result;
+    result.nextLeaseId = m_nextLeaseId;
+    result.files.reserve(m_files.size());
+    for (const File* file : m_files)
+        result.files.append({file->info, file->completed});
+    std::sort(result.files.begin(), result.files.end(), [](const FileState& a, const FileState& b) {
+        return a.info.infoHash < b.info.infoHash;
+    });
+    result.peers.reserve(m_peers.size());
+    for (const Peer* peer : m_peers)
+        result.peers.append(stateOf(*peer, now));
+    std::sort(result.peers.begin(), result.peers.end(),
+              [](const PeerState& a, const PeerState& b) { return a.info.peerId < b.info.peerId; });
+    result.leases.reserve(m_leases.size());
+    for (const Lease* lease : m_leases)
+        result.leases.append(stateOf(*lease, now));
+    std::sort(result.leases.begin(), result.leases.end(),
+              [](const LeaseState& a, const LeaseState& b) { return a.id < b.id; });
+    return result;
+}
+
+namespace {
+
+// Inserts into a deadline-ordered list (earliest first). Searching from the back makes the
+// usual import, a deadline just set to "now + something", O(1); restore() sorts first so that
+// every insert is at the back.
+template<typename T, typename Deadline>
+typename std::list<T*>::iterator insertOrdered(std::list<T*>& list, T* item, Deadline deadline)
+{
+    const qint64 at = deadline(item);
+    auto it = list.end();
+    while (it != list.begin() && deadline(*std::prev(it)) > at)
+        --it;
+    return list.insert(it, item);
+}
+
+} // namespace
+
+void SwarmRegistry::placePeer(Peer& peer)
+{
+    peer.seenIt = insertOrdered(m_peersBySeen, &peer, [](const Peer* p) { return p->lastSeen; });
+}
+
+void SwarmRegistry::placeLease(Lease& lease)
+{
+    lease.it = insertOrdered(m_leasesByEnd, &lease, [](const Lease* l) { return l->expires; });
+}
+
+void SwarmRegistry::putFile(const FileState& state)
+{
+    const QScopedValueRollback<Journal*> quiet(m_journal, nullptr);
+    File*& file = m_files[state.info.infoHash];
+    bool changed = file == nullptr;
+    if (!file)
+        file = new File;
+    changed = changed || file->info != state.info || file->completed != state.completed;
+    file->info = state.info;
+    file->completed = state.completed;
+    if (changed)
+        notifySwarm(state.info.infoHash);
+}
+
+void SwarmRegistry::putPeer(const PeerState& state, qint64 now)
+{
+    // The backup follows; what it changes here is not a change of its own to record.
+    const QScopedValueRollback<Journal*> quiet(m_journal, nullptr);
+    Peer*& slot = m_peers[state.info.peerId];
+    const bool joined = slot == nullptr;
+    if (joined)
+        slot = new Peer;
+    else
+        m_peersBySeen.erase(slot->seenIt);
+    // The object stays the same one: leases point at it.
+    Peer& peer = *slot;
+    peer.info = state.info;
+    peer.lastSeen = now - state.idleMs;
+    placePeer(peer);
+
+    QHash<QByteArray, bool> files;
+    QHash<QByteArray, QByteArray> have;
+    files.reserve(state.holdings.size());
+    for (const Holding& holding : state.holdings) {
+        files.insert(holding.file.infoHash, holding.complete);
+        if (!holding.complete && !holding.have.isEmpty())
+            have.insert(holding.file.infoHash, holding.have);
+        else
+            have.remove(holding.file.infoHash);
+    }
+    for (auto it = peer.files.cbegin(); it != peer.files.cend(); ++it) {
+        if (!files.contains(it.key()))
+            detachFrom(peer, it.key());
+    }
+    for (const Holding& holding : state.holdings) {
+        const QByteArray& hash = holding.file.infoHash;
+        const bool complete = files.value(hash); // the last word when a hash is listed twice
+        bool created = false;
+        File& file = fileFor(holding.file, &created);
+        const auto before = peer.files.constFind(hash);
+        const bool changed = created || before == peer.files.cend() || before.value() != complete ||
+                             peer.have.value(hash) != have.value(hash);
+        if (complete) {
+            file.leechers.remove(&peer);
+            file.holders.insert(&peer);
+        } else {
+            file.holders.remove(&peer);
+            file.leechers.insert(&peer);
+        }
+        if (changed)
+            notifySwarm(hash);
+    }
+    peer.files = std::move(files);
+    peer.have = std::move(have);
+    if (joined && m_listener)
+        m_listener->peerJoined(peer.info);
+}
+
+bool SwarmRegistry::putLease(const LeaseState& state, qint64 now)
+{
+    const QScopedValueRollback<Journal*> quiet(m_journal, nullptr);
+    Peer* holder = m_peers.value(state.holderId);
+    Peer* asker = m_peers.value(state.askerId);
+    if (!holder || !asker)
+        return false; // a peer left since: its leases went with it
+    Lease*& lease = m_leases[state.id];
+    if (!lease) {
+        lease = new Lease{state.id, holder, asker, state.infoHash, 0, {}};
+    } else {
+        m_leasesByEnd.erase(lease->it);
+        lease->holder->leasesAsHolder.remove(state.id);
+        lease->asker->leasesAsAsker.remove(state.id);
+    }
+    lease->holder = holder;
+    lease->asker = asker;
+    lease->infoHash = state.infoHash;
+    lease->expires = now + state.remainingMs;
+    placeLease(*lease);
+    holder->leasesAsHolder.insert(state.id);
+    asker->leasesAsAsker.insert(state.id);
+    // Should this backup take over before the next setNextLeaseId(), it must not hand out an
+    // id that a peer already holds.
+    setNextLeaseId(state.id + 1);
+    return true;
+}
+
+void SwarmRegistry::dropPeer(const QByteArray& peerId)
+{
+    const QScopedValueRollback<Journal*> quiet(m_journal, nullptr);
+    removePeer(peerId);
+}
+
+void SwarmRegistry::dropLease(quint64 id)
+{
+    const QScopedValueRollback<Journal*> quiet(m_journal, nullptr);
+    releaseLease(id);
+}
+
+void SwarmRegistry::setNextLeaseId(quint64 id)
+{
+    m_nextLeaseId = std::max(m_nextLeaseId, id);
+}
+
+void SwarmRegistry::restore(const Snapshot& snapshot, qint64 now)
+{
+    const QScopedValueRollback<Journal*> quiet(m_journal, nullptr);
+    clear();
+    for (const FileState& file : snapshot.files)
+        putFile(file);
+    // Oldest first, so that every deadline goes to the back of its list: O(n log n) in all.
+    QList<const PeerState*> peers;
+    peers.reserve(snapshot.peers.size());
+    for (const PeerState& peer : snapshot.peers)
+        peers.append(&peer);
+    std::stable_sort(peers.begin(), peers.end(),
+                     [](const PeerState* a, const PeerState* b) { return a->idleMs > b->idleMs; });
+    for (const PeerState* peer : std::as_const(peers))
+        putPeer(*peer, now);
+    QList<const LeaseState*> leases;
+    leases.reserve(snapshot.leases.size());
+    for (const LeaseState& lease : snapshot.leases)
+        leases.append(&lease);
+    std::stable_sort(leases.begin(), leases.end(), [](const LeaseState* a, const LeaseState* b) {
+        return a->remainingMs < b->remainingMs;
+    });
+    for (const LeaseState* lease : std::as_const(leases))
+        putLease(*lease, now);
+    setNextLeaseId(snapshot.nextLeaseId);
+}
+
+void SwarmRegistry::clear()
+{
+    const QScopedValueRollback<Journal*> quiet(m_journal, nullptr);
+    const QList<QByteArray> peers = m_peers.keys();
+    const QList<QByteArray> files = m_files.keys();
+    qDeleteAll(m_leases);
+    qDeleteAll(m_files);
+    qDeleteAll(m_peers);
+    m_leases.clear();
+    m_files.clear();
+    m_peers.clear();
+    m_leasesByEnd.clear();
+    m_peersBySeen.clear();
+    m_nextLeaseId = 1;
+    // Told after the fact, so that a listener reading the registry sees it empty.
+    if (m_listener) {
+        for (const QByteArray& id : peers)
+            m_listener->peerLeft(id);
+        for (const QByteArray& hash : files)
+            m_listener->swarmChanged(hash);
+    }
 }
 
 } // namespace swarmshare::tracker

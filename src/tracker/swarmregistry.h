@@ -11,6 +11,7 @@
 
 #include <list>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace swarmshare::tracker {
@@ -23,9 +24,17 @@ namespace swarmshare::tracker {
 // look-ups plus work proportional to its own arguments, except leaseIdlePeers(), which is linear
 // in the holders of the one file asked for (a partial sort picks the least loaded), and
 // expire(), which only looks at what has expired (peers and leases sit in lists ordered by
-// deadline, because every refresh pushes the deadline to the end).
+// deadline, because every refresh pushes the deadline to the end). Imports (putPeer, putLease)
+// place a deadline by walking from the back, which is O(1) for the usual delta (just
+// refreshed); restore() sorts first, O(n log n).
 //
 // Time is passed in (milliseconds, any monotonic origin) so that tests drive it.
+//
+// Replication to a backup tracker ships state, not calls: the Journal names every object a
+// mutating call changed, the main exports those objects (export*) after the call and the
+// backup puts them into its own registry (put*, dropPeer, dropLease). Deltas are idempotent,
+// so a recorder may coalesce them and a backup may see one twice. Times travel as durations
+// (idleMs, remainingMs) because the two trackers' monotonic clocks share no origin.
 class SwarmRegistry {
 public:
     struct Options {
@@ -40,6 +49,8 @@ public:
         quint16 port = 0;
         int uploadSlots = 4;
         qint64 accountId = 0;
+
+        bool operator==(const PeerInfo&) const = default;
     };
 
     struct FileInfo {
@@ -48,12 +59,46 @@ public:
         qint64 size = 0;
         qint64 pieceLength = 0;
         int pieceCount = 0;
+
+        bool operator==(const FileInfo&) const = default;
     };
 
     struct Holding {
         FileInfo file;
         bool complete = false;
         QByteArray have; // wire bitfield of the pieces held, when !complete (may be empty)
+
+        bool operator==(const Holding&) const = default;
+    };
+
+    // Replication state: one object's whole state, as exported by the main and put into the
+    // backup. Lists come sorted by key, so that two registries in the same state export equal
+    // values.
+    struct PeerState {
+        PeerInfo info;
+        qint64 idleMs = 0;       // now - last heard from, at export time
+        QList<Holding> holdings; // by info-hash; `have` only for partial holders
+        bool operator==(const PeerState&) const = default;
+    };
+    struct LeaseState {
+        quint64 id = 0;
+        QByteArray holderId; // the peer whose upload slot is leased
+        QByteArray askerId;
+        QByteArray infoHash;
+        qint64 remainingMs = 0; // time to expiry at export time (<= 0: due)
+        bool operator==(const LeaseState&) const = default;
+    };
+    struct FileState {
+        FileInfo info;
+        quint64 completed = 0;
+        bool operator==(const FileState&) const = default;
+    };
+    struct Snapshot {
+        QList<FileState> files;   // by info-hash
+        QList<PeerState> peers;   // by peer id
+        QList<LeaseState> leases; // by id
+        quint64 nextLeaseId = 1;
+        bool operator==(const Snapshot&) const = default;
     };
 
     struct Grant {
@@ -79,10 +124,29 @@ public:
         virtual void swarmChanged(const QByteArray& infoHash) = 0;
     };
 
+    // What changed, for replication: called synchronously from every mutating call (the
+    // object may still be mid-change, so export it after the call returns), never from the
+    // import calls. A key may be reported more than once; coalesce, then export each key: an
+    // export that finds nothing is a removal. fileChanged() also comes for a file that is gone
+    // (the backup loses it the same way, with its last holder: no delta needed) and whenever a
+    // file's holders change (a backup applying peer deltas one at a time may drop the file and
+    // create it again, losing its counter, which the file's delta then puts back). Each new
+    // lease is reported, which is when nextLeaseId() moves: ship that with the deltas.
+    class Journal {
+    public:
+        virtual ~Journal() = default;
+        virtual void peerChanged(const QByteArray& peerId) = 0;
+        virtual void peerRemoved(const QByteArray& peerId) = 0;
+        virtual void leaseChanged(quint64 id) = 0;
+        virtual void leaseRemoved(quint64 id) = 0;
+        virtual void fileChanged(const QByteArray& infoHash) = 0;
+    };
+
     explicit SwarmRegistry(Options options);
     ~SwarmRegistry();
 
     void setListener(Listener* listener) { m_listener = listener; }
+    void setJournal(Journal* journal) { m_journal = journal; }
     const Options& options() const { return m_options; }
 
     // /register: (re)announces a peer and everything it shares or fetches; replaces the peer's
@@ -128,6 +192,39 @@ public:
     // How many peers hold each piece (complete holders count for every piece).
     QList<int> availability(const QByteArray& infoHash) const;
 
+    // Replication, main side: the current state of one object (nullopt: it is gone), or of
+    // everything. snapshot() is linear and sorts; the others cost the object's own size.
+    std::optional<PeerState> exportPeer(const QByteArray& peerId, qint64 now) const;
+    std::optional<LeaseState> exportLease(quint64 id, qint64 now) const;
+    std::optional<FileState> exportFile(const QByteArray& infoHash) const;
+    Snapshot snapshot(qint64 now) const;
+    quint64 nextLeaseId() const { return m_nextLeaseId; }
+
+    // Replication, backup side. All idempotent; durations become deadlines on this clock;
+    // the Listener hears joins, leaves and swarm changes (the live feed keeps working after a
+    // failover), the Journal hears nothing. Apply a batch of deltas in this order: peers (put
+    // or dropPeer), then files, then leases, then setNextLeaseId(): a peer creates the files
+    // it holds (so a file's counter must come after it) and a lease needs both its peers.
+    //
+    // Creates or updates a file's details and counter (a file nobody holds stays until a peer
+    // holding it leaves).
+    void putFile(const FileState& file);
+    // Creates or replaces a peer and exactly its holdings, creating files as needed (detaching
+    // from the others, which are dropped once nobody holds them). Its leases are left alone.
+    void putPeer(const PeerState& peer, qint64 now);
+    // Creates or replaces a lease by id. False (and nothing done) unless both peers exist.
+    bool putLease(const LeaseState& lease, qint64 now);
+    // removePeer() (its leases go with it) and releasing a lease, without the Journal: a
+    // backup that records its own changes (to feed a backup of its own) must not record these.
+    void dropPeer(const QByteArray& peerId);
+    void dropLease(quint64 id);
+    // Never lowers it: an id handed out once is never handed out again.
+    void setNextLeaseId(quint64 id);
+    // clear(), then puts everything.
+    void restore(const Snapshot& snapshot, qint64 now);
+    // Drops everything (telling the Listener who left) and resets the lease ids.
+    void clear();
+
     int peerCount() const { return int(m_peers.size()); }
     int fileCount() const { return int(m_files.size()); }
     int leaseCount() const { return int(m_leases.size()); }
@@ -142,12 +239,17 @@ private:
     // Records that `peer` now holds all of `file` (counted as completed if it was fetching).
     void becomeHolder(Peer& peer, File& file);
     void releaseLease(quint64 leaseId);
-    void dropPeer(Peer& peer);
+    void erasePeer(Peer& peer);
     void touch(Peer& peer, qint64 now);
     void notifySwarm(const QByteArray& infoHash);
+    PeerState stateOf(const Peer& peer, qint64 now) const;
+    LeaseState stateOf(const Lease& lease, qint64 now) const;
+    void placePeer(Peer& peer);
+    void placeLease(Lease& lease);
 
     Options m_options;
     Listener* m_listener = nullptr;
+    Journal* m_journal = nullptr;
     QHash<QByteArray, Peer*> m_peers;
     QHash<QByteArray, File*> m_files;
     QHash<quint64, Lease*> m_leases;
