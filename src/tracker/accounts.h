@@ -53,6 +53,8 @@ public:
     Result<qint64> authenticate(const QByteArray& token);
 
     // Periodic housekeeping: expired tokens, old throttle entries.
+    // Drops the cache of valid tokens (after a failover: the store is the truth).
+    void forgetCachedTokens() { m_tokens.clear(); }
     void purge();
 
     static QString checkUsername(const QString& username);

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tracker/tracker.h"
 
+#include "common/constanttime.h"
+#include "tracker/ha/journalingstore.h"
+#include "tracker/ha/replication.h"
+#include "tracker/ha/statecodec.h"
+#include "tracker/jsonbody.h"
+
 #include <QDir>
 #include <QJsonDocument>
 
@@ -25,10 +31,24 @@ QByteArray endpointLabel(const QByteArray& path)
                                          "/auth/logout",
                                          "/files",
                                          "/health",
-                                         "/metrics"};
+                                         "/metrics",
+                                         "/replicate",
+                                         "/ha/promote",
+                                         "/ha/fence",
+                                         "/ha/follow"};
     if (known.contains(path))
         return path;
     return path.startsWith("/files/") ? QByteArray("/files/*") : QByteArray("other");
+}
+
+// What changes state: refused while this tracker is not the active one. Reads (search, file
+// details, health, metrics, scrape) are still served by a standby.
+bool isWrite(const http::Request& request)
+{
+    if (request.path.startsWith("/ha/"))
+        return false;
+    return request.method == "POST" || request.path == "/announce" ||
+           request.path.startsWith("/announce/");
 }
 
 } // namespace
@@ -36,6 +56,7 @@ QByteArray endpointLabel(const QByteArray& path)
 Tracker::Tracker(TrackerOptions options, QObject* parent)
     : QObject(parent)
     , m_options(std::move(options))
+    , m_changeLog({m_options.changeLogEntries, m_options.changeLogBytes})
     , m_registry({m_options.heartbeatIntervalSec * 3000LL, m_options.leaseTtlSec * 1000LL, 10'000})
     , m_http(m_options.httpLimits)
     , m_rateLimiter(m_options.requestsPerSecondPerAddress,
@@ -59,6 +80,16 @@ Result<void> Tracker::start()
     if (!store)
         return store.error();
     m_store = std::move(store).value();
+    if (!m_options.haSecret.isEmpty()) {
+        // Every store change becomes a replication delta; the recorder is made below.
+        auto journal = std::make_unique<ha::JournalingStore>(std::move(m_store),
+                                                             [this](const QJsonObject& delta) {
+                                                                 if (m_recorder)
+                                                                     m_recorder->record(delta);
+                                                             });
+        m_journal = journal.get();
+        m_store = std::move(journal);
+    }
     if (Result<void> opened = m_store->open(); !opened)
         return opened;
 
@@ -89,6 +120,10 @@ Result<void> Tracker::start()
     m_modules.push_back(std::make_unique<FilesApi>(*m_context));
     m_modules.push_back(std::make_unique<StatusApi>(*m_context, *this));
     m_http.addWebSocketPath("/live", m_feed->server());
+    if (!m_options.haSecret.isEmpty()) {
+        m_modules.push_back(std::make_unique<HaApi>(*m_context, *this));
+        startReplication();
+    }
 
     if (!m_http.listen(m_options.address, m_options.port))
         return makeError(QStringLiteral("cannot listen on %1:%2: %3")
@@ -113,8 +148,91 @@ void Tracker::stop()
     qCInfo(lcTracker) << "tracker stopped";
 }
 
+void Tracker::startReplication()
+{
+    m_recorder = std::make_unique<ha::ChangeRecorder>(m_changeLog, m_registry,
+                                                      [this] { return m_context->now(); });
+    m_registry.setJournal(m_recorder.get());
+    m_replication = std::make_unique<ha::ReplicationServer>(
+        m_options.haSecret, m_changeLog, [this]() -> Result<QJsonObject> {
+            m_recorder->flush();
+            return ha::snapshot(*m_store, m_registry, m_context->now());
+        });
+    connect(m_recorder.get(), &ha::ChangeRecorder::appended, m_replication.get(),
+            &ha::ReplicationServer::pushChanges);
+    m_http.addWebSocketPath("/replicate", m_replication->server());
+    if (m_options.primary.isValid())
+        follow(m_options.primary);
+}
+
+void Tracker::setRecording(bool on)
+{
+    if (m_recorder)
+        m_recorder->setEnabled(on);
+    if (m_journal)
+        m_journal->setRecording(on);
+}
+
+QString Tracker::haStateName() const
+{
+    switch (m_haState) {
+    case HaState::Active:
+        return QStringLiteral("active");
+    case HaState::Fenced:
+        return QStringLiteral("fenced");
+    case HaState::Following:
+        return m_follower && m_follower->isCaughtUp() ? QStringLiteral("standby")
+                                                      : QStringLiteral("catching_up");
+    }
+    return QString();
+}
+
+std::pair<qint64, qint64> Tracker::promote()
+{
+    if (m_haState != HaState::Active) {
+        m_follower.reset();
+        m_changeLog.newEpoch();
+        m_haState = HaState::Active;
+        setRecording(true);
+        // Tokens cached while following may have been revoked on the old primary since.
+        m_accounts->forgetCachedTokens();
+        qCWarning(lcTracker).noquote()
+            << "promoted: active in epoch" << m_changeLog.epoch() << "at seq" << m_changeLog.seq();
+    }
+    return {m_changeLog.epoch(), m_changeLog.seq()};
+}
+
+void Tracker::fence()
+{
+    if (m_haState == HaState::Fenced)
+        return;
+    m_follower.reset();
+    m_haState = HaState::Fenced;
+    qCWarning(lcTracker).noquote() << "fenced: refusing writes in epoch" << m_changeLog.epoch();
+}
+
+void Tracker::follow(const QUrl& primary)
+{
+    setRecording(false);
+    m_haState = HaState::Following;
+    m_follower = std::make_unique<ha::ReplicationClient>(
+        primary, m_options.haSecret, m_changeLog,
+        [this](const QJsonObject& delta) {
+            return ha::apply(delta, *m_store, m_registry, m_context->now());
+        },
+        [this](const QJsonObject& snapshot) {
+            return ha::loadSnapshot(snapshot, *m_store, m_registry, m_context->now());
+        });
+    m_follower->start();
+    qCInfo(lcTracker).noquote() << "following" << primary.toString() << "from"
+                                << m_changeLog.epoch() << m_changeLog.seq();
+}
+
 void Tracker::housekeeping()
 {
+    // Only the active tracker expires peers and tokens; a follower gets the results.
+    if (m_haState != HaState::Active)
+        return;
     const qint64 now = m_context->now();
     if (const int dropped = m_registry.expire(now))
         qCInfo(lcTracker) << dropped << "silent peers dropped";
@@ -138,6 +256,11 @@ void Tracker::dispatch(const http::Request& request, const http::Responder& resp
                 throw ApiError::rateLimited(QStringLiteral("too many requests from this address"),
                                             m_rateLimiter.retryAfter(key, m_context->now()));
         }
+        if (m_haState != HaState::Active && isWrite(request))
+            throw ApiError::unavailable(
+                m_haState == HaState::Fenced
+                    ? QStringLiteral("this tracker is fenced: another one is active")
+                    : QStringLiteral("this tracker is a standby: send writes to the active one"));
         for (const auto& module : m_modules) {
             if (module->handle(request, responder))
                 return;
@@ -172,17 +295,63 @@ bool StatusApi::handle(const http::Request& request, const http::Responder& resp
 http::Response StatusApi::health() const
 {
     const SwarmRegistry& registry = m_tracker.registry();
-    return jsonResponse(
-        200, QJsonObject{
-                 {QStringLiteral("role"), m_tracker.options().role},
-                 {QStringLiteral("state"), QStringLiteral("active")},
-                 {QStringLiteral("epoch"), 1},
-                 {QStringLiteral("seq"), 0},
-                 {QStringLiteral("store"), m_context.store.kind()},
-                 {QStringLiteral("peers"), registry.peerCount()},
-                 {QStringLiteral("files"), registry.fileCount()},
-                 {QStringLiteral("started_at"), m_tracker.startedAt().toString(Qt::ISODate)},
-             });
+    QJsonObject health{
+        {QStringLiteral("role"), m_tracker.options().role},
+        {QStringLiteral("state"), m_tracker.haStateName()},
+        {QStringLiteral("epoch"), m_tracker.changeLog().epoch()},
+        {QStringLiteral("seq"), m_tracker.changeLog().seq()},
+        {QStringLiteral("store"), m_context.store.kind()},
+        {QStringLiteral("peers"), registry.peerCount()},
+        {QStringLiteral("files"), registry.fileCount()},
+        {QStringLiteral("started_at"), m_tracker.startedAt().toString(Qt::ISODate)},
+    };
+    if (const ha::ReplicationClient* follower = m_tracker.follower()) {
+        health.insert(QStringLiteral("primary"), follower->primary().toString());
+        health.insert(QStringLiteral("lag_ms"), follower->lagMs());
+        health.insert(QStringLiteral("primary_seq"), follower->primarySeq());
+    }
+    if (const ha::ReplicationServer* server = m_tracker.replicationServer())
+        health.insert(QStringLiteral("followers"), server->followerCount());
+    return jsonResponse(200, health);
+}
+
+HaApi::HaApi(TrackerContext& context, Tracker& tracker)
+    : ApiModule(context)
+    , m_tracker(tracker)
+{}
+
+bool HaApi::handle(const http::Request& request, const http::Responder& responder)
+{
+    if (!request.path.startsWith("/ha/"))
+        return false;
+    requireMethod(request, "POST");
+    const QByteArray header = request.header("authorization");
+    const QByteArray secret = header.startsWith("Bearer ") ? header.mid(7).trimmed() : QByteArray();
+    if (!constantTimeEquals(secret, m_tracker.options().haSecret))
+        throw ApiError::unauthenticated(QStringLiteral("the shared HA secret is needed"));
+    const auto position = [this] {
+        return QJsonObject{{QStringLiteral("epoch"), m_tracker.changeLog().epoch()},
+                           {QStringLiteral("seq"), m_tracker.changeLog().seq()},
+                           {QStringLiteral("state"), m_tracker.haStateName()}};
+    };
+    if (request.path == "/ha/promote") {
+        m_tracker.promote();
+        responder.send(jsonResponse(200, position()));
+    } else if (request.path == "/ha/fence") {
+        m_tracker.fence();
+        responder.send(jsonResponse(200, position()));
+    } else if (request.path == "/ha/follow") {
+        const JsonBody body = JsonBody::parse(request.body);
+        const QUrl primary(body.string(QStringLiteral("primary"), 2048), QUrl::StrictMode);
+        if (!primary.isValid() || (primary.scheme() != QLatin1String("http") &&
+                                   primary.scheme() != QLatin1String("https")))
+            throw ApiError::invalidArgument(QStringLiteral("primary must be an http(s) URL"));
+        m_tracker.follow(primary);
+        responder.send(jsonResponse(200, position()));
+    } else {
+        throw ApiError::notFound(QStringLiteral("not_found"), QStringLiteral("no such endpoint"));
+    }
+    return true;
 }
 
 http::Response StatusApi::metrics() const

@@ -6,6 +6,7 @@
 #include <QHostAddress>
 #include <QList>
 #include <QString>
+#include <QUrl>
 
 #include <utility>
 
@@ -25,6 +26,13 @@ struct TrackerOptions {
     int passwordIterations = 100'000;
     bool announcePasskeys = false;
     QString passkeySecretPath; // 32 random bytes, made on first start (0600)
+
+    // High availability (docs/ha.md). The secret is shared by main, backup and proxy: it lets
+    // a backup follow /replicate and the proxy call /ha/*; empty = neither is served.
+    QByteArray haSecret;
+    QUrl primary; // role "backup": the tracker to follow from the start
+    qsizetype changeLogEntries = 1'000'000;
+    qint64 changeLogBytes = 64 * 1024 * 1024;
 };
 
 } // namespace swarmshare::tracker
