@@ -30,6 +30,8 @@ public:
         quint16 port = 0;                    // 0: any free port
         // More "trackerServer" keys (trustedProxies, announcePasskeys, ...).
         QJsonObject extra;
+        // More command-line arguments (--role backup --primary URL --secret-file F, ...).
+        QStringList arguments;
     };
 
     // `folder` holds home/, config.json and tracker.db; it outlives restarts.
@@ -69,11 +71,13 @@ public:
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         // Even a test that crashes takes its tracker with it.
         m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-        m_process.start(QStringLiteral(SWARMSHARE_BIN),
-                        {QStringLiteral("--config"), config, QStringLiteral("--tracker"),
-                         QStringLiteral("--listen"),
-                         QStringLiteral("127.0.0.1:%1").arg(settings.port), QStringLiteral("--db"),
-                         QStringLiteral("sqlite:") + m_folder + QStringLiteral("/tracker.db")});
+        m_process.start(
+            QStringLiteral(SWARMSHARE_BIN),
+            QStringList{QStringLiteral("--config"), config, QStringLiteral("--tracker"),
+                        QStringLiteral("--listen"),
+                        QStringLiteral("127.0.0.1:%1").arg(settings.port), QStringLiteral("--db"),
+                        QStringLiteral("sqlite:") + m_folder + QStringLiteral("/tracker.db")} +
+                settings.arguments);
         if (!m_process.waitForStarted(10000))
             return QStringLiteral("cannot start ") + QStringLiteral(SWARMSHARE_BIN);
         return waitForPort();
@@ -107,7 +111,7 @@ private:
     QString waitForPort()
     {
         static const QRegularExpression listening(
-            QStringLiteral("swarmshare tracker main listening on [^\\s]+:(\\d+)"));
+            QStringLiteral("swarmshare tracker \\w+ listening on [^\\s]+:(\\d+)"));
         QByteArray out;
         for (int waited = 0; waited < 15000; waited += 100) {
             m_process.waitForReadyRead(100);
