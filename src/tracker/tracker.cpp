@@ -387,6 +387,19 @@ http::Response StatusApi::metrics() const
            {{{}, qint64(http.timeouts)}});
     metric("swarmshare_tracker_http_bad_requests_total", "counter",
            "Malformed or oversized HTTP requests.", {{{}, qint64(http.badRequests)}});
+    metric("swarmshare_tracker_ha_epoch", "gauge", "Replication epoch of this tracker.",
+           {{{}, m_tracker.changeLog().epoch()}});
+    metric("swarmshare_tracker_ha_seq", "gauge", "Position of the last change applied or made.",
+           {{{}, m_tracker.changeLog().seq()}});
+    metric("swarmshare_tracker_ha_active", "gauge", "1 when this tracker takes writes.",
+           {{{}, m_tracker.haState() == Tracker::HaState::Active ? 1 : 0}});
+    if (const ha::ReplicationClient* follower = m_tracker.follower())
+        metric("swarmshare_tracker_replication_lag_ms", "gauge",
+               "Time since this follower last had every change of its primary (-1: never).",
+               {{{}, follower->lagMs()}});
+    if (const ha::ReplicationServer* server = m_tracker.replicationServer())
+        metric("swarmshare_tracker_replication_followers", "gauge",
+               "Followers streaming from here.", {{{}, server->followerCount()}});
     QList<std::pair<QByteArray, qint64>> requests;
     for (auto it = m_tracker.requestCounts().cbegin(); it != m_tracker.requestCounts().cend(); ++it)
         requests.append({"{endpoint=\"" + it.key() + "\"}", qint64(it.value())});

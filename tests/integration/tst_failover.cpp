@@ -108,6 +108,15 @@ void FailoverTest::cleanupTestCase()
     m_main.reset();
 }
 
+// Registers a fresh peer with no files (an asker needs a registration) and returns its id.
+static QByteArray randomIdRegistered(TrackerClient& client)
+{
+    const QByteArray peerId = randomId();
+    if (!registerPeer(client, peerId, 7002, 2, {}))
+        qWarning("registering an asker failed");
+    return peerId;
+}
+
 void FailoverTest::failsOverToTheBackupAndBack()
 {
     // Accounts, a shared file and a download in progress, all through the proxy.
@@ -147,6 +156,13 @@ void FailoverTest::failsOverToTheBackupAndBack()
                 .isEmpty());
     QVERIFY2(leecher.waitForLog(QStringLiteral("127.0.0.1:%1").arg(seeder.port()), 20000),
              qPrintable(leecher.describe()));
+    // A client that lists both trackers itself (no proxy), logged in and registered on main.
+    auto direct = makeClient({m_mainUrl, m_backup->url()});
+    QVERIFY(signUp(*direct, QStringLiteral("dora")).isEmpty());
+    const QByteArray doraPeer = randomId();
+    const QByteArray doraFile = randomId();
+    QVERIFY(registerPeer(*direct, doraPeer, 7001, 2,
+                         {sharedFile(doraFile, QStringLiteral("dora.bin"), 4, true)}));
     QTest::qWait(1200); // everything above was acknowledged more than a second before the kill
 
     // Main dies. Within 3 s the proxy serves from the backup, with everything acknowledged.
@@ -164,6 +180,21 @@ void FailoverTest::failsOverToTheBackupAndBack()
     qInfo("failover took %lld ms", failoverMs);
     QVERIFY2(failoverMs <= 3000, qPrintable(QString::number(failoverMs)));
     QVERIFY(canLogIn(QStringLiteral("alice")));
+    // The proxy's client keeps its token: an authenticated call works without a new login, and
+    // the peer registered before the kill is still known.
+    const Reply<IdlePeers> idle = idlePeers(*client, randomIdRegistered(*client), doraFile, 4);
+    QVERIFY2(idle, qPrintable(idle ? QString() : idle.error().message));
+    QCOMPARE(idle->peers.size(), 1);
+    QCOMPARE(idle->peers.constFirst().peerId, doraPeer);
+    // The direct client fails over to the backup URL by itself, with the same token, and keeps
+    // heartbeating its registration.
+    const Reply<HeartbeatResult> beat = awaitReply<HeartbeatResult>(
+        [&](auto done) {
+            direct->heartbeat({doraPeer, {}, 0, 0}, done);
+        },
+        10000);
+    QVERIFY2(beat, qPrintable(beat ? QString() : beat.error().message));
+    QCOMPARE(direct->currentUrl(), m_backup->url());
     // A write while main is away: it must survive the failback.
     QVERIFY(signUp(*client, QStringLiteral("bob")).isEmpty());
 

@@ -10,6 +10,7 @@
 #include "tracker/tracker.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRandomGenerator>
@@ -203,6 +204,21 @@ void ReplicationTest::backupEqualsMainAfterRandomOperations()
     QVERIFY(caughtUp(*m_main, *m_backup));
     QCOMPARE(stateOf(*m_backup), stateOf(*m_main));
     QTRY_COMPARE(m_backup->haStateName(), QStringLiteral("standby"));
+    // The lag is in /health and /metrics.
+    QNetworkAccessManager network;
+    auto get = [&](const QString& path) {
+        QNetworkReply* reply =
+            network.get(QNetworkRequest(QUrl(urlOf(*m_backup).toString() + path)));
+        waitUntil([&] { return reply->isFinished(); });
+        const QByteArray body = reply->readAll();
+        reply->deleteLater();
+        return body;
+    };
+    const QJsonObject health = QJsonDocument::fromJson(get(QStringLiteral("/health"))).object();
+    QCOMPARE(health.value(QStringLiteral("lag_ms")).toInteger(), 0);
+    QCOMPARE(health.value(QStringLiteral("state")).toString(), QStringLiteral("standby"));
+    QCOMPARE(health.value(QStringLiteral("primary")).toString(), urlOf(*m_main).toString());
+    QVERIFY(get(QStringLiteral("/metrics")).contains("swarmshare_tracker_replication_lag_ms 0"));
     QCOMPARE(m_main->replicationServer()->snapshotsSent(), 1);
     QVERIFY(m_main->changeLog().seq() > 50);
 }
