@@ -1059,10 +1059,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Tracker role: main (default).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Listen on ADDR:PORT (default: trackerServer.listen, 127.0.0.1:7070; port 0 picks a free one).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1075,7 +1071,55 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>unknown role &apos;%1&apos; (this version runs: main)</source>
+        <source>cannot read %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the secret in %1 is shorter than 16 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tracker role: main (default), backup, proxy, or all (the three in one process).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Proxy role: the URL of the main tracker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Proxy role: the URL of the backup tracker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backup role: the URL of the tracker to follow (main).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file whose first line is the secret shared by main, backup and proxy; turns replication on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown role &apos;%1&apos; (roles: main, backup, proxy, all)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the backup role needs --primary http://HOST:PORT (the main tracker)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the backup role needs --secret-file FILE (the same file as main&apos;s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--primary is for the backup role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the proxy role needs --secret-file FILE (the same file as the trackers&apos;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the proxy role needs --main http://HOST:PORT and --backup http://HOST:PORT</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1057,10 +1057,6 @@
         <translation>Chạy tracker (chế độ này).</translation>
     </message>
     <message>
-        <source>Tracker role: main (default).</source>
-        <translation>Vai trò của tracker: main (mặc định).</translation>
-    </message>
-    <message>
         <source>Listen on ADDR:PORT (default: trackerServer.listen, 127.0.0.1:7070; port 0 picks a free one).</source>
         <translation>Lắng nghe tại ADDR:PORT (mặc định: trackerServer.listen, 127.0.0.1:7070; cổng 0 sẽ tự chọn một cổng trống).</translation>
     </message>
@@ -1073,8 +1069,56 @@
         <translation>đối số không mong đợi &apos;%1&apos;</translation>
     </message>
     <message>
-        <source>unknown role &apos;%1&apos; (this version runs: main)</source>
-        <translation>vai trò không xác định &apos;%1&apos; (phiên bản này chỉ hỗ trợ: main)</translation>
+        <source>cannot read %1: %2</source>
+        <translation>không đọc được %1: %2</translation>
+    </message>
+    <message>
+        <source>the secret in %1 is shorter than 16 characters</source>
+        <translation>khóa bí mật trong %1 ngắn hơn 16 ký tự</translation>
+    </message>
+    <message>
+        <source>Tracker role: main (default), backup, proxy, or all (the three in one process).</source>
+        <translation>Vai trò của tracker: main (mặc định), backup, proxy, hoặc all (cả ba trong một tiến trình).</translation>
+    </message>
+    <message>
+        <source>Proxy role: the URL of the main tracker.</source>
+        <translation>Vai trò proxy: URL của tracker chính.</translation>
+    </message>
+    <message>
+        <source>Proxy role: the URL of the backup tracker.</source>
+        <translation>Vai trò proxy: URL của tracker dự phòng.</translation>
+    </message>
+    <message>
+        <source>Backup role: the URL of the tracker to follow (main).</source>
+        <translation>Vai trò backup: URL của tracker cần theo dõi (tracker chính).</translation>
+    </message>
+    <message>
+        <source>The file whose first line is the secret shared by main, backup and proxy; turns replication on.</source>
+        <translation>Tệp có dòng đầu tiên là khóa bí mật dùng chung cho main, backup và proxy; bật tính năng sao chép.</translation>
+    </message>
+    <message>
+        <source>unknown role &apos;%1&apos; (roles: main, backup, proxy, all)</source>
+        <translation>vai trò không xác định &apos;%1&apos; (các vai trò: main, backup, proxy, all)</translation>
+    </message>
+    <message>
+        <source>the backup role needs --primary http://HOST:PORT (the main tracker)</source>
+        <translation>vai trò backup cần --primary http://MÁY:CỔNG (tracker chính)</translation>
+    </message>
+    <message>
+        <source>the backup role needs --secret-file FILE (the same file as main&apos;s)</source>
+        <translation>vai trò backup cần --secret-file TỆP (cùng tệp với tracker chính)</translation>
+    </message>
+    <message>
+        <source>--primary is for the backup role</source>
+        <translation>--primary chỉ dùng cho vai trò backup</translation>
+    </message>
+    <message>
+        <source>the proxy role needs --secret-file FILE (the same file as the trackers&apos;)</source>
+        <translation>vai trò proxy cần --secret-file TỆP (cùng tệp với các tracker)</translation>
+    </message>
+    <message>
+        <source>the proxy role needs --main http://HOST:PORT and --backup http://HOST:PORT</source>
+        <translation>vai trò proxy cần --main http://MÁY:CỔNG và --backup http://MÁY:CỔNG</translation>
     </message>
 </context>
 <context>
