@@ -10,9 +10,13 @@
 
 #ifdef SWARMSHARE_WITH_GUI
 #include "gui/mainwindow.h"
+#include "session/sessionhost.h"
 
 #include <QApplication>
+#include <QDir>
+#include <QEventLoop>
 #include <QMessageBox>
+#include <QTimer>
 
 #include <unistd.h>
 #endif
@@ -61,9 +65,34 @@ int runGui(int argc, char* argv[], const app::CommandLine& cli, const QStringLis
         fprintf(stderr, "swarmshare: %s\n", qPrintable(logging.error().message));
     qCInfo(lcGui) << "Swarmshare" << SWARMSHARE_VERSION << "starting; config" << configPath;
 
+    // The peer engine in its own thread; the window renders its snapshots.
+    session::SessionOptions sessionOptions;
+    sessionOptions.listenPort = quint16(config->peer.listenPort);
+    sessionOptions.maxConnections = config->peer.maxConnections;
+    sessionOptions.maxConnectionsPerTorrent = config->peer.maxConnectionsPerTorrent;
+    sessionOptions.uploadSlots = config->peer.uploadSlots;
+    sessionOptions.maxActiveDownloads = config->peer.maxActiveDownloads;
+    sessionOptions.downloadRateLimit = config->peer.downloadRateLimit;
+    sessionOptions.uploadRateLimit = config->peer.uploadRateLimit;
+    sessionOptions.resumeDir = QDir(config->effectiveDataDir()).filePath(QStringLiteral("resume"));
+    session::SessionHost engine(sessionOptions);
     gui::MainWindow window(std::move(config).value());
+    if (const Result<quint16> port = engine.start(); port) {
+        window.attachSession(&engine);
+    } else {
+        QMessageBox::warning(&window, QApplication::translate("main", "Swarmshare"),
+                             QApplication::translate("main", "Sharing and downloading are off: %1")
+                                 .arg(port.error().message));
+    }
     window.show();
-    return QApplication::exec();
+    const int status = QApplication::exec();
+    // A clean stop: trackers hear that we leave, resume data is saved (bounded).
+    QEventLoop wait;
+    QObject::connect(&engine, &session::SessionHost::shutdownFinished, &wait, &QEventLoop::quit);
+    QTimer::singleShot(5000, &wait, &QEventLoop::quit);
+    engine.shutdown();
+    wait.exec();
+    return status;
 }
 #endif
 

@@ -1,10 +1,34 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/mainwindow.h"
 
+#include "gui/models/torrentmodel.h"
+#include "gui/widgets/pieceraritymap.h"
+#include "session/sessionhost.h"
+#include "torrent/metainfo.h"
+#include "torrent/torrentcreator.h"
 #include "ui_mainwindow.h"
 
+#include <QClipboard>
+#include <QDesktopServices>
+#include <QDir>
+#include <QDragEnterEvent>
 #include <QEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QGuiApplication>
+#include <QHeaderView>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSplitter>
+#include <QTimer>
+#include <QToolBar>
+#include <QTreeWidget>
+#include <QUrl>
+#include <QtConcurrent>
 
 #include <swarmshare/version.h>
 
@@ -12,19 +36,380 @@ Q_LOGGING_CATEGORY(lcGui, "swarmshare.gui")
 
 namespace swarmshare::gui {
 
+namespace {
+
+bool isTorrentFile(const QString& path)
+{
+    return path.endsWith(QLatin1String(".torrent"), Qt::CaseInsensitive) &&
+           QFileInfo(path).isFile();
+}
+
+// Announce URLs for a new share: the configured trackers' BEP 3 endpoint.
+QStringList announceUrls(const Config& config)
+{
+    QStringList urls;
+    for (QString url : config.tracker.urls) {
+        while (url.endsWith(QLatin1Char('/')))
+            url.chop(1);
+        urls << (url.endsWith(QLatin1String("/announce")) ? url
+                                                          : url + QStringLiteral("/announce"));
+    }
+    return urls;
+}
+
+} // namespace
+
 MainWindow::MainWindow(Config config, QWidget* parent)
     : QMainWindow(parent)
     , m_ui(std::make_unique<Ui::MainWindow>())
     , m_config(std::move(config))
 {
     m_ui->setupUi(this);
+    setAcceptDrops(true);
     connect(m_ui->actionQuit, &QAction::triggered, this, &QWidget::close);
     connect(m_ui->actionAbout, &QAction::triggered, this, &MainWindow::showAbout);
+    m_chooseSaveFolder = [this](const QString& name) {
+        return QFileDialog::getExistingDirectory(this, tr("Where to save %1").arg(name),
+                                                 m_config.effectiveDownloadDir());
+    };
+    setUpViews();
     retranslate();
     qCInfo(lcGui) << "main window ready";
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::setUpViews()
+{
+    m_model = new TorrentModel(this);
+    m_downloads = new TorrentFilter(TorrentFilter::Show::Downloads, this);
+    m_shares = new TorrentFilter(TorrentFilter::Show::Shares, this);
+    m_downloads->setSourceModel(m_model);
+    m_shares->setSourceModel(m_model);
+    for (auto [view, filter] :
+         {std::pair{m_ui->downloadsView, m_downloads}, std::pair{m_ui->sharesView, m_shares}}) {
+        view->setModel(filter);
+        view->setItemDelegateForColumn(TorrentModel::Progress, new ProgressDelegate(view));
+        view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+        view->setAlternatingRowColors(true);
+        // The name takes what the numbers leave; they get a width that fits their usual text.
+        view->header()->setStretchLastSection(false);
+        view->header()->setMinimumSectionSize(48);
+        view->header()->setDefaultSectionSize(
+            view->fontMetrics().horizontalAdvance(QStringLiteral("999.9 MB/s")) + 16);
+        view->header()->setSectionResizeMode(TorrentModel::Name, QHeaderView::Stretch);
+        view->header()->resizeSection(TorrentModel::Progress, 120);
+        view->sortByColumn(TorrentModel::Name, Qt::AscendingOrder);
+        connect(view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+                &MainWindow::showDetails);
+        connect(view, &QAbstractItemView::doubleClicked, this, [this] {
+            actOnSelection([this](const QByteArray& hash) {
+                if (const auto* t = m_model->torrent(hash))
+                    QDesktopServices::openUrl(QUrl::fromLocalFile(t->saveDir));
+            });
+        });
+    }
+    connect(m_ui->views, &QTabWidget::currentChanged, this, &MainWindow::showDetails);
+
+    // Details pane under the views: the piece-rarity map and the peers of the selected item.
+    m_details = new QTabWidget(this);
+    m_details->setDocumentMode(true);
+    m_map = new PieceRarityMap(m_details);
+    m_peers = new QTreeWidget(m_details);
+    m_peers->setRootIsDecorated(false);
+    m_peers->setSortingEnabled(true);
+    m_peers->setAlternatingRowColors(true);
+    m_details->addTab(m_map, QString());
+    m_details->addTab(m_peers, QString());
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    m_ui->centralLayout->removeWidget(m_ui->views);
+    splitter->addWidget(m_ui->views);
+    splitter->addWidget(m_details);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    m_ui->centralLayout->addWidget(splitter);
+
+    // Actions: the File menu gets Share and Open; a Torrent menu and the toolbar act on the
+    // selection.
+    auto* shareAction = new QAction(this);
+    shareAction->setObjectName(QStringLiteral("actionShare"));
+    shareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_N));
+    connect(shareAction, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Share a file"));
+        if (!path.isEmpty())
+            share(path);
+    });
+    auto* openAction = new QAction(this);
+    openAction->setObjectName(QStringLiteral("actionOpen"));
+    openAction->setShortcut(QKeySequence::Open);
+    connect(openAction, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a .torrent file"), {},
+                                                          tr("Torrent files (*.torrent)"));
+        if (!path.isEmpty())
+            openTorrent(path);
+    });
+    m_ui->menuFile->insertActions(m_ui->actionQuit, {shareAction, openAction});
+    m_ui->menuFile->insertSeparator(m_ui->actionQuit);
+
+    auto* pauseAction = new QAction(this);
+    pauseAction->setObjectName(QStringLiteral("actionPause"));
+    pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    connect(pauseAction, &QAction::triggered, this, [this] {
+        actOnSelection([this](const QByteArray& hash) { m_session->pauseTorrent(hash); });
+    });
+    auto* resumeAction = new QAction(this);
+    resumeAction->setObjectName(QStringLiteral("actionResume"));
+    resumeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    connect(resumeAction, &QAction::triggered, this, [this] {
+        actOnSelection([this](const QByteArray& hash) { m_session->resumeTorrent(hash); });
+    });
+    auto* removeAction = new QAction(this);
+    removeAction->setObjectName(QStringLiteral("actionRemove"));
+    removeAction->setShortcut(QKeySequence::Delete);
+    connect(removeAction, &QAction::triggered, this, &MainWindow::removeSelected);
+    auto* folderAction = new QAction(this);
+    folderAction->setObjectName(QStringLiteral("actionOpenFolder"));
+    folderAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    connect(folderAction, &QAction::triggered, this, [this] {
+        actOnSelection([this](const QByteArray& hash) {
+            if (const auto* t = m_model->torrent(hash))
+                QDesktopServices::openUrl(QUrl::fromLocalFile(t->saveDir));
+        });
+    });
+    auto* copyAction = new QAction(this);
+    copyAction->setObjectName(QStringLiteral("actionCopyInfoHash"));
+    copyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    connect(copyAction, &QAction::triggered, this, [this] {
+        QStringList hashes;
+        actOnSelection(
+            [&](const QByteArray& hash) { hashes << QString::fromLatin1(hash.toHex()); });
+        if (!hashes.isEmpty())
+            QGuiApplication::clipboard()->setText(hashes.join(QLatin1Char('\n')));
+    });
+    auto* torrentMenu = new QMenu(this);
+    torrentMenu->setObjectName(QStringLiteral("menuTorrent"));
+    torrentMenu->addActions({pauseAction, resumeAction, removeAction});
+    torrentMenu->addSeparator();
+    torrentMenu->addActions({folderAction, copyAction});
+    menuBar()->insertMenu(m_ui->menuHelp->menuAction(), torrentMenu);
+    auto* toolbar = addToolBar(QString());
+    toolbar->setObjectName(QStringLiteral("mainToolBar"));
+    toolbar->setMovable(false);
+    toolbar->addActions({shareAction, openAction});
+    toolbar->addSeparator();
+    toolbar->addActions({pauseAction, resumeAction, removeAction});
+}
+
+void MainWindow::attachSession(session::SessionHost* session)
+{
+    if (m_session)
+        m_session->disconnect(this);
+    m_session = session;
+    if (m_session)
+        connect(m_session, &session::SessionHost::snapshotReady, this, &MainWindow::onSnapshot);
+}
+
+void MainWindow::setSaveFolderChooser(std::function<QString(const QString&)> chooser)
+{
+    m_chooseSaveFolder = std::move(chooser);
+}
+
+void MainWindow::onSnapshot(const session::SessionSnapshot& snapshot)
+{
+    m_last = snapshot;
+    m_model->update(snapshot.torrents);
+    int peers = 0;
+    for (const session::TorrentSnapshot& t : snapshot.torrents)
+        peers += t.connectedPeers;
+    QString status = tr("Down %1  Up %2  Peers %3")
+                         .arg(TorrentModel::rateText(snapshot.downloadRate).isEmpty()
+                                  ? tr("0 B/s")
+                                  : TorrentModel::rateText(snapshot.downloadRate),
+                              TorrentModel::rateText(snapshot.uploadRate).isEmpty()
+                                  ? tr("0 B/s")
+                                  : TorrentModel::rateText(snapshot.uploadRate))
+                         .arg(peers);
+    if (!snapshot.trackerState.isEmpty())
+        status += QStringLiteral("  ") + tr("Tracker: %1").arg(snapshot.trackerState);
+    statusBar()->showMessage(status);
+    showDetails();
+}
+
+QByteArray MainWindow::selectedInfoHash() const
+{
+    const QTreeView* view =
+        m_ui->views->currentWidget() == m_ui->sharesTab ? m_ui->sharesView : m_ui->downloadsView;
+    return view->currentIndex().data(TorrentModel::InfoHashRole).toByteArray();
+}
+
+void MainWindow::actOnSelection(const std::function<void(const QByteArray&)>& action)
+{
+    if (!m_session)
+        return;
+    const QTreeView* view =
+        m_ui->views->currentWidget() == m_ui->sharesTab ? m_ui->sharesView : m_ui->downloadsView;
+    for (const QModelIndex& index : view->selectionModel()->selectedRows())
+        action(index.data(TorrentModel::InfoHashRole).toByteArray());
+}
+
+void MainWindow::removeSelected()
+{
+    QList<QByteArray> hashes;
+    actOnSelection([&](const QByteArray& hash) { hashes << hash; });
+    if (hashes.isEmpty())
+        return;
+    QMessageBox box(QMessageBox::Question, tr("Remove"),
+                    tr("Remove %n item(s) from the list?", nullptr, int(hashes.size())),
+                    QMessageBox::Cancel, this);
+    QPushButton* keep = box.addButton(tr("Remove, keep the files"), QMessageBox::AcceptRole);
+    QPushButton* erase =
+        box.addButton(tr("Remove and delete the files"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(keep);
+    box.exec();
+    if (box.clickedButton() != keep && box.clickedButton() != erase)
+        return;
+    for (const QByteArray& hash : hashes)
+        m_session->removeTorrent(hash, box.clickedButton() == erase);
+}
+
+void MainWindow::showDetails()
+{
+    const session::TorrentSnapshot* t = m_model->torrent(selectedInfoHash());
+    if (!t) {
+        m_map->clear();
+        m_peers->clear();
+        return;
+    }
+    m_map->setData(t->availability, t->have);
+    m_peers->clear();
+    for (const session::PeerSnapshot& p : t->peers) {
+        QString flags;
+        flags += p.peerChoking ? QStringLiteral("c") : QStringLiteral("D");
+        flags += p.amChoking ? QStringLiteral("") : QStringLiteral("U");
+        flags += p.incoming ? QStringLiteral("I") : QStringLiteral("");
+        flags += p.snubbed ? QStringLiteral("S") : QStringLiteral("");
+        auto* item = new QTreeWidgetItem(
+            m_peers, {p.address, p.client, TorrentModel::rateText(p.downloadRate),
+                      TorrentModel::rateText(p.uploadRate),
+                      QStringLiteral("%1%").arg(p.progress * 100, 0, 'f', 0), flags});
+        item->setToolTip(5, tr("D: downloading from it, c: it chokes us, U: uploading to it, "
+                               "I: it connected to us, S: snubbed"));
+    }
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    const bool local = !urls.isEmpty() && std::all_of(urls.begin(), urls.end(), [](const QUrl& u) {
+        return u.isLocalFile();
+    });
+    if (local)
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (!url.isLocalFile())
+            continue;
+        const QString path = url.toLocalFile();
+        if (isTorrentFile(path))
+            openTorrent(path);
+        else
+            share(path);
+    }
+    event->acceptProposedAction();
+}
+
+void MainWindow::addTorrentBytes(const QByteArray& metainfo, const QString& saveDir, bool publish)
+{
+    session::AddTorrentParams params;
+    params.metainfo = metainfo;
+    params.saveDir = saveDir;
+    params.publishMetainfo = publish;
+    m_session->addTorrent(params, [this](const Result<QByteArray>& added) {
+        if (!added)
+            QMessageBox::warning(this, tr("Cannot add"), added.error().message);
+    });
+}
+
+void MainWindow::openTorrent(const QString& path)
+{
+    const Result<QByteArray> bytes = torrent::Metainfo::readFile(path);
+    const Result<torrent::Metainfo> meta =
+        bytes ? torrent::Metainfo::parse(*bytes) : Result<torrent::Metainfo>(bytes.error());
+    if (!meta) {
+        QMessageBox::warning(this, tr("Cannot open %1").arg(QFileInfo(path).fileName()),
+                             meta.error().message);
+        return;
+    }
+    if (!m_session) {
+        QMessageBox::warning(this, tr("Cannot download"), tr("The engine is not running."));
+        return;
+    }
+    const QString saveDir = m_chooseSaveFolder(meta->name());
+    if (saveDir.isEmpty())
+        return;
+    addTorrentBytes(*bytes, saveDir, false);
+}
+
+void MainWindow::share(const QString& path)
+{
+    const QFileInfo info(path);
+    auto fail = [this, path](const QString& message) {
+        QMessageBox::warning(this, tr("Cannot share %1").arg(QFileInfo(path).fileName()), message);
+        Q_EMIT shareFinished(path, false, message);
+    };
+    if (!m_session)
+        return fail(tr("The engine is not running."));
+    torrent::CreateOptions options;
+    options.sourcePath = info.absoluteFilePath();
+    options.trackers = announceUrls(m_config);
+    auto creator = std::make_shared<torrent::TorrentCreator>(options);
+    if (Result<void> prepared = creator->prepare(); !prepared)
+        return fail(prepared.error().message);
+
+    // Hashing runs on the thread pool; the dialog follows it and can cancel it.
+    auto* progress =
+        new QProgressDialog(tr("Hashing %1...").arg(creator->name()), tr("Cancel"), 0, 1000, this);
+    progress->setWindowModality(Qt::WindowModal);
+    progress->setMinimumDuration(400);
+    progress->setAttribute(Qt::WA_DeleteOnClose);
+    connect(progress, &QProgressDialog::canceled, this, [creator] { creator->cancel(); });
+    auto* poll = new QTimer(progress);
+    connect(poll, &QTimer::timeout, progress, [progress, creator] {
+        if (creator->totalBytes() > 0)
+            progress->setValue(int(creator->bytesHashed() * 1000 / creator->totalBytes()));
+    });
+    poll->start(100);
+    auto* watcher = new QFutureWatcher<Result<torrent::CreatedTorrent>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this,
+            [this, watcher, progress, creator, path, fail] {
+                watcher->deleteLater();
+                progress->close();
+                const Result<torrent::CreatedTorrent> created = watcher->result();
+                if (!created) {
+                    if (progress->wasCanceled()) {
+                        Q_EMIT shareFinished(path, false, created.error().message);
+                        return;
+                    }
+                    return fail(created.error().message);
+                }
+                // The .torrent is kept with the app's data, so that the share can be added again.
+                const QString folder =
+                    QDir(m_config.effectiveDataDir()).filePath(QStringLiteral("torrents"));
+                QDir().mkpath(folder);
+                QSaveFile file(QDir(folder).filePath(
+                    QString::fromLatin1(created->infoHash.toHex()) + QStringLiteral(".torrent")));
+                if (!file.open(QIODevice::WriteOnly) ||
+                    file.write(created->torrentFile) != created->torrentFile.size() ||
+                    !file.commit())
+                    qCWarning(lcGui).noquote() << "cannot keep the .torrent:" << file.errorString();
+                addTorrentBytes(created->torrentFile, creator->root(), true);
+                Q_EMIT shareFinished(path, true, QString());
+            });
+    watcher->setFuture(QtConcurrent::run([creator] { return creator->create(); }));
+}
 
 void MainWindow::showAbout()
 {
@@ -39,6 +424,28 @@ void MainWindow::retranslate()
 {
     // Texts set from code; the .ui texts are redone by retranslateUi().
     statusBar()->showMessage(tr("Ready"));
+    const auto set = [this](const char* name, const QString& text, const QString& tip = {}) {
+        if (auto* action = findChild<QAction*>(QLatin1String(name))) {
+            action->setText(text);
+            action->setToolTip(tip.isEmpty() ? text : tip);
+        }
+    };
+    set("actionShare", tr("&Share..."), tr("Share a file (or drop files and folders here)"));
+    set("actionOpen", tr("&Open..."), tr("Download from a .torrent file"));
+    set("actionPause", tr("&Pause"));
+    set("actionResume", tr("&Resume"));
+    set("actionRemove", tr("Re&move..."));
+    set("actionOpenFolder", tr("Open &containing folder"));
+    set("actionCopyInfoHash", tr("Copy &info-hash"));
+    if (auto* menu = findChild<QMenu*>(QStringLiteral("menuTorrent")))
+        menu->setTitle(tr("&Torrent"));
+    if (auto* toolbar = findChild<QToolBar*>(QStringLiteral("mainToolBar")))
+        toolbar->setWindowTitle(tr("Toolbar"));
+    m_details->setTabText(0, tr("Pieces"));
+    m_details->setTabText(1, tr("Peers"));
+    m_map->setTitle(tr("Pieces among connected peers"));
+    m_peers->setHeaderLabels({tr("Address"), tr("Client"), tr("Down speed"), tr("Up speed"),
+                              tr("Progress"), tr("Flags")});
 }
 
 void MainWindow::changeEvent(QEvent* event)

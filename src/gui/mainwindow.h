@@ -2,20 +2,39 @@
 #pragma once
 
 #include "config/config.h"
+#include "session/sessiontypes.h"
 
 #include <QLoggingCategory>
 #include <QMainWindow>
 
+#include <functional>
 #include <memory>
 
 Q_DECLARE_LOGGING_CATEGORY(lcGui)
+
+class QTreeWidget;
+class QTabWidget;
 
 namespace Ui {
 class MainWindow;
 }
 
+namespace swarmshare::session {
+class SessionHost;
+}
+
 namespace swarmshare::gui {
 
+class PieceRarityMap;
+class TorrentFilter;
+class TorrentModel;
+
+// The main window (DESIGN.md section 7): Downloads and Shares views over the session's
+// snapshots, a details pane for the selected item (the piece-rarity map, its peers), drag and
+// drop (files and folders are shared, .torrent files downloaded), File > Share... and Open....
+// The engine runs in its own thread (SessionHost); this window only renders snapshots and sends
+// commands, so it never blocks on the network or the disk — hashing a share runs on a worker
+// thread behind a progress dialog that can be cancelled.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
@@ -23,16 +42,51 @@ public:
     explicit MainWindow(Config config, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // The engine whose torrents the window shows and drives (not owned). Without one the views
+    // stay empty and sharing is refused with a message.
+    void attachSession(session::SessionHost* session);
+    // Where a dropped or opened .torrent is saved; by default a folder dialog starting at the
+    // download folder. Tests replace it.
+    void setSaveFolderChooser(std::function<QString(const QString& name)> chooser);
+
+    // Shares a file or folder: hashes it (cancellable progress dialog), writes the .torrent next
+    // to the app's data, adds it to the session. Asynchronous; shareFinished() tells the outcome.
+    void share(const QString& path);
+    // Starts downloading a .torrent file.
+    void openTorrent(const QString& path);
+
+    TorrentModel* torrentModel() const { return m_model; }
     void showAbout();
+
+Q_SIGNALS:
+    void shareFinished(const QString& path, bool ok, const QString& message);
 
 protected:
     void changeEvent(QEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void retranslate();
+    void setUpViews();
+    void onSnapshot(const session::SessionSnapshot& snapshot);
+    QByteArray selectedInfoHash() const;
+    void showDetails();
+    void actOnSelection(const std::function<void(const QByteArray&)>& action);
+    void removeSelected();
+    void addTorrentBytes(const QByteArray& metainfo, const QString& saveDir, bool publish);
 
     std::unique_ptr<Ui::MainWindow> m_ui;
     Config m_config;
+    session::SessionHost* m_session = nullptr;
+    TorrentModel* m_model = nullptr;
+    TorrentFilter* m_downloads = nullptr;
+    TorrentFilter* m_shares = nullptr;
+    QTabWidget* m_details = nullptr;
+    PieceRarityMap* m_map = nullptr;
+    QTreeWidget* m_peers = nullptr;
+    std::function<QString(const QString&)> m_chooseSaveFolder;
+    session::SessionSnapshot m_last;
 };
 
 } // namespace swarmshare::gui
