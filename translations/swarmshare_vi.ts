@@ -679,6 +679,73 @@
     </message>
 </context>
 <context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Log in to a tracker — Swarmshare</source>
+        <translation>Đăng nhập vào tracker — Swarmshare</translation>
+    </message>
+    <message>
+        <source>Swarmshare finds files and peers through a tracker. Log in to one, or create an account on it.</source>
+        <translation>Swarmshare tìm tệp và peer thông qua một tracker. Hãy đăng nhập vào một tracker, hoặc tạo tài khoản trên đó.</translation>
+    </message>
+    <message>
+        <source>Tracker &amp;address:</source>
+        <translation>Địa chỉ &amp;tracker:</translation>
+    </message>
+    <message>
+        <source>The tracker&apos;s web address, for example http://127.0.0.1:7000</source>
+        <translation>Địa chỉ web của tracker, ví dụ http://127.0.0.1:7000</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Đăng nhập</translation>
+    </message>
+    <message>
+        <source>&amp;Username:</source>
+        <translation>&amp;Tên người dùng:</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>&amp;Mật khẩu:</translation>
+    </message>
+    <message>
+        <source>Create account</source>
+        <translation>Tạo tài khoản</translation>
+    </message>
+    <message>
+        <source>3 to 32 letters, digits, &apos;_&apos;, &apos;-&apos; or &apos;.&apos;</source>
+        <translation>3 đến 32 chữ cái, chữ số, &apos;_&apos;, &apos;-&apos; hoặc &apos;.&apos;</translation>
+    </message>
+    <message>
+        <source>Con&amp;firm password:</source>
+        <translation>&amp;Nhập lại mật khẩu:</translation>
+    </message>
+    <message>
+        <source>At least 8 characters.</source>
+        <translation>Ít nhất 8 ký tự.</translation>
+    </message>
+    <message>
+        <source>&amp;Remember me on this computer</source>
+        <translation>&amp;Ghi nhớ đăng nhập trên máy này</translation>
+    </message>
+    <message>
+        <source>Keeps the login token (never the password) so that you are logged in at the next start.</source>
+        <translation>Giữ mã đăng nhập (không bao giờ giữ mật khẩu) để lần khởi động sau bạn vẫn đăng nhập sẵn.</translation>
+    </message>
+    <message>
+        <source>&amp;Host a tracker on this computer</source>
+        <translation>&amp;Chạy một tracker trên máy này</translation>
+    </message>
+    <message>
+        <source>Runs a tracker inside Swarmshare, reachable from this computer only, with its data in a local SQLite file.</source>
+        <translation>Chạy một tracker bên trong Swarmshare, chỉ truy cập được từ máy này, dữ liệu lưu trong một tệp SQLite cục bộ.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Swarmshare</source>
@@ -1362,12 +1429,115 @@
 
 %1</translation>
     </message>
+    <message>
+        <source>Swarmshare</source>
+        <translation>Swarmshare</translation>
+    </message>
+    <message>
+        <source>Sharing and downloading are off: %1</source>
+        <translation>Chia sẻ và tải về đang tắt: %1</translation>
+    </message>
 </context>
 <context>
     <name>storage::PieceChecker</name>
     <message>
         <source>Checking %1 of %2 pieces</source>
         <translation>Đang kiểm tra %1/%2 mảnh</translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::LoginDialog</name>
+    <message>
+        <source>No tracker is configured yet. Enter a tracker&apos;s address, or host one on this computer.</source>
+        <translation>Chưa cấu hình tracker nào. Hãy nhập địa chỉ một tracker, hoặc chạy một tracker trên máy này.</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Đăng nhập</translation>
+    </message>
+    <message>
+        <source>Create account</source>
+        <translation>Tạo tài khoản</translation>
+    </message>
+    <message>
+        <source>Enter the tracker&apos;s address.</source>
+        <translation>Hãy nhập địa chỉ của tracker.</translation>
+    </message>
+    <message>
+        <source>“%1” is not a tracker address: use http://host:port or https://host:port.</source>
+        <translation>“%1” không phải là địa chỉ tracker: hãy dùng http://máy:cổng hoặc https://máy:cổng.</translation>
+    </message>
+    <message>
+        <source>Enter your username.</source>
+        <translation>Hãy nhập tên người dùng.</translation>
+    </message>
+    <message>
+        <source>Choose a username.</source>
+        <translation>Hãy chọn một tên người dùng.</translation>
+    </message>
+    <message>
+        <source>Enter your password.</source>
+        <translation>Hãy nhập mật khẩu.</translation>
+    </message>
+    <message>
+        <source>Choose a password.</source>
+        <translation>Hãy chọn một mật khẩu.</translation>
+    </message>
+    <message>
+        <source>The password is too short: use at least %1 characters.</source>
+        <translation>Mật khẩu quá ngắn: hãy dùng ít nhất %1 ký tự.</translation>
+    </message>
+    <message>
+        <source>The passwords do not match.</source>
+        <translation>Hai mật khẩu không khớp nhau.</translation>
+    </message>
+    <message>
+        <source>Creating the account on %1…</source>
+        <translation>Đang tạo tài khoản trên %1…</translation>
+    </message>
+    <message>
+        <source>Logging in to %1…</source>
+        <translation>Đang đăng nhập vào %1…</translation>
+    </message>
+    <message>
+        <source>Cannot reach the tracker at %1. Check the address, or host a tracker on this computer.</source>
+        <translation>Không kết nối được tracker tại %1. Hãy kiểm tra địa chỉ, hoặc chạy một tracker trên máy này.</translation>
+    </message>
+    <message>
+        <source>The tracker at %1 cannot answer right now. Try again later.</source>
+        <translation>Tracker tại %1 hiện không trả lời được. Hãy thử lại sau.</translation>
+    </message>
+    <message>
+        <source>Wrong username or password.</source>
+        <translation>Sai tên người dùng hoặc mật khẩu.</translation>
+    </message>
+    <message>
+        <source>The username “%1” is already taken. Choose another one, or log in if it is yours.</source>
+        <translation>Tên người dùng “%1” đã có người dùng. Hãy chọn tên khác, hoặc đăng nhập nếu đó là tài khoản của bạn.</translation>
+    </message>
+    <message>
+        <source>Too many attempts. Wait a little, then try again.</source>
+        <translation>Thử quá nhiều lần. Hãy đợi một lát rồi thử lại.</translation>
+    </message>
+    <message>
+        <source>The tracker did not accept these details.</source>
+        <translation>Tracker không chấp nhận các thông tin này.</translation>
+    </message>
+    <message>
+        <source>The server at %1 does not answer like a Swarmshare tracker. Check the address.</source>
+        <translation>Máy chủ tại %1 không trả lời như một tracker Swarmshare. Hãy kiểm tra địa chỉ.</translation>
+    </message>
+    <message>
+        <source>The tracker refused the request (%1).</source>
+        <translation>Tracker từ chối yêu cầu (%1).</translation>
+    </message>
+    <message>
+        <source>The tracker says: %1</source>
+        <translation>Tracker cho biết: %1</translation>
+    </message>
+    <message>
+        <source>Details: %1</source>
+        <translation>Chi tiết: %1</translation>
     </message>
 </context>
 <context>
@@ -1383,6 +1553,164 @@
     <message>
         <source>&lt;h3&gt;Swarmshare %1&lt;/h3&gt;&lt;p&gt;Peer-to-peer file sharing with a tracker anyone can host.&lt;/p&gt;&lt;p&gt;Built with Qt %2.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Swarmshare %1&lt;/h3&gt;&lt;p&gt;Chia sẻ tệp ngang hàng với một tracker mà ai cũng có thể tự chạy.&lt;/p&gt;&lt;p&gt;Xây dựng với Qt %2.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Where to save %1</source>
+        <translation>Lưu %1 vào đâu</translation>
+    </message>
+    <message>
+        <source>Share a file</source>
+        <translation>Chia sẻ một tệp</translation>
+    </message>
+    <message>
+        <source>Open a .torrent file</source>
+        <translation>Mở một tệp .torrent</translation>
+    </message>
+    <message>
+        <source>Torrent files (*.torrent)</source>
+        <translation>Tệp torrent (*.torrent)</translation>
+    </message>
+    <message>
+        <source>Down %1  Up %2  Peers %3</source>
+        <translation>Tải về %1  Tải lên %2  Peer %3</translation>
+    </message>
+    <message>
+        <source>0 B/s</source>
+        <translation>0 B/s</translation>
+    </message>
+    <message>
+        <source>Tracker: %1</source>
+        <translation>Tracker: %1</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Xóa</translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove %n item(s) from the list?</source>
+        <translation>
+            <numerusform>Xóa %n mục khỏi danh sách?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Remove, keep the files</source>
+        <translation>Xóa, giữ lại các tệp</translation>
+    </message>
+    <message>
+        <source>Remove and delete the files</source>
+        <translation>Xóa cả các tệp</translation>
+    </message>
+    <message>
+        <source>D: downloading from it, c: it chokes us, U: uploading to it, I: it connected to us, S: snubbed</source>
+        <translation>D: đang tải từ peer này, c: peer đang chặn mình, U: đang gửi cho peer, I: peer kết nối tới mình, S: peer ngừng gửi</translation>
+    </message>
+    <message>
+        <source>Cannot add</source>
+        <translation>Không thêm được</translation>
+    </message>
+    <message>
+        <source>Cannot open %1</source>
+        <translation>Không mở được %1</translation>
+    </message>
+    <message>
+        <source>Cannot download</source>
+        <translation>Không tải về được</translation>
+    </message>
+    <message>
+        <source>The engine is not running.</source>
+        <translation>Bộ máy truyền tải chưa chạy.</translation>
+    </message>
+    <message>
+        <source>Cannot share %1</source>
+        <translation>Không chia sẻ được %1</translation>
+    </message>
+    <message>
+        <source>Hashing %1...</source>
+        <translation>Đang băm %1...</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+    <message>
+        <source>&amp;Share...</source>
+        <translation>&amp;Chia sẻ...</translation>
+    </message>
+    <message>
+        <source>Share a file (or drop files and folders here)</source>
+        <translation>Chia sẻ một tệp (hoặc thả tệp và thư mục vào đây)</translation>
+    </message>
+    <message>
+        <source>&amp;Open...</source>
+        <translation>&amp;Mở...</translation>
+    </message>
+    <message>
+        <source>Download from a .torrent file</source>
+        <translation>Tải về từ một tệp .torrent</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>&amp;Tạm dừng</translation>
+    </message>
+    <message>
+        <source>&amp;Resume</source>
+        <translation>Tiếp tụ&amp;c</translation>
+    </message>
+    <message>
+        <source>Re&amp;move...</source>
+        <translation>&amp;Xóa...</translation>
+    </message>
+    <message>
+        <source>Open &amp;containing folder</source>
+        <translation>Mở thư mục &amp;chứa</translation>
+    </message>
+    <message>
+        <source>Copy &amp;info-hash</source>
+        <translation>Sao chép &amp;mã băm</translation>
+    </message>
+    <message>
+        <source>&amp;Torrent</source>
+        <translation>&amp;Torrent</translation>
+    </message>
+    <message>
+        <source>Toolbar</source>
+        <translation>Thanh công cụ</translation>
+    </message>
+    <message>
+        <source>Pieces</source>
+        <translation>Mảnh</translation>
+    </message>
+    <message>
+        <source>Peers</source>
+        <translation>Peer</translation>
+    </message>
+    <message>
+        <source>Pieces among connected peers</source>
+        <translation>Các mảnh trong số peer đang kết nối</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Địa chỉ</translation>
+    </message>
+    <message>
+        <source>Client</source>
+        <translation>Phần mềm</translation>
+    </message>
+    <message>
+        <source>Down speed</source>
+        <translation>Tốc độ tải về</translation>
+    </message>
+    <message>
+        <source>Up speed</source>
+        <translation>Tốc độ tải lên</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Tiến độ</translation>
+    </message>
+    <message>
+        <source>Flags</source>
+        <translation>Cờ</translation>
     </message>
 </context>
 <context>
@@ -1426,6 +1754,93 @@
     <message>
         <source>we have</source>
         <translation>đã có</translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::TorrentModel</name>
+    <message>
+        <source>Checking</source>
+        <translation>Đang kiểm tra</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>Đang chờ</translation>
+    </message>
+    <message>
+        <source>Downloading</source>
+        <translation>Đang tải về</translation>
+    </message>
+    <message>
+        <source>Sharing</source>
+        <translation>Đang chia sẻ</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>Tạm dừng</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Lỗi</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 giây</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 phút %2 giây</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 giờ %2 phút</translation>
+    </message>
+    <message>
+        <source>%1 d %2 h</source>
+        <translation>%1 ngày %2 giờ</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
+    </message>
+    <message>
+        <source>%1 (%2 sharing)</source>
+        <translation>%1 (%2 đang chia sẻ)</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Kích thước</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Tiến độ</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Down speed</source>
+        <translation>Tốc độ tải về</translation>
+    </message>
+    <message>
+        <source>Up speed</source>
+        <translation>Tốc độ tải lên</translation>
+    </message>
+    <message>
+        <source>ETA</source>
+        <translation>Còn lại</translation>
+    </message>
+    <message>
+        <source>Peers</source>
+        <translation>Peer</translation>
+    </message>
+    <message>
+        <source>Ratio</source>
+        <translation>Tỉ lệ</translation>
     </message>
 </context>
 </TS>
