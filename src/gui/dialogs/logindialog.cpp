@@ -209,30 +209,38 @@ void LoginDialog::submit()
     QLineEdit* passwordField =
         current == Mode::Login ? m_ui->loginPassword : m_ui->registerPassword;
 
-    // Checked here first: every one of these would only cost a round trip to be refused.
-    const auto refuse = [this](QWidget* field, const QString& message) {
-        showStatus(Tone::Error, [message] { return message; });
+    // Checked here first: every one of these would only cost a round trip to be refused. The
+    // messages are functions so that a change of language translates the one on screen too.
+    const auto refuse = [this](QWidget* field, std::function<QString()> message) {
+        showStatus(Tone::Error, std::move(message));
         field->setFocus();
     };
     QString problem;
     const std::optional<QUrl> url = enteredUrl(&problem);
     if (!url)
-        return refuse(m_ui->trackerUrl, problem);
+        return refuse(m_ui->trackerUrl, [this] {
+            QString again;
+            enteredUrl(&again);
+            return again;
+        });
     const QString username = usernameField->text().trimmed();
     const QString password = passwordField->text();
     if (username.isEmpty())
-        return refuse(usernameField, current == Mode::Login ? tr("Enter your username.")
-                                                            : tr("Choose a username."));
+        return refuse(usernameField, [current] {
+            return current == Mode::Login ? tr("Enter your username.") : tr("Choose a username.");
+        });
     if (password.isEmpty())
-        return refuse(passwordField, current == Mode::Login ? tr("Enter your password.")
-                                                            : tr("Choose a password."));
+        return refuse(passwordField, [current] {
+            return current == Mode::Login ? tr("Enter your password.") : tr("Choose a password.");
+        });
     if (current == Mode::Register) {
         if (password.size() < kMinPasswordLength)
-            return refuse(passwordField,
-                          tr("The password is too short: use at least %1 characters.")
-                              .arg(kMinPasswordLength));
+            return refuse(passwordField, [] {
+                return tr("The password is too short: use at least %1 characters.")
+                    .arg(kMinPasswordLength);
+            });
         if (password != m_ui->registerConfirm->text())
-            return refuse(m_ui->registerConfirm, tr("The passwords do not match."));
+            return refuse(m_ui->registerConfirm, [] { return tr("The passwords do not match."); });
     }
 
     m_requestUrl = *url;
