@@ -6,6 +6,7 @@
 #   ./setup.sh                 install what is missing and build
 #   ./setup.sh run [ARGS...]   ... then start swarmshare with ARGS
 #   ./setup.sh test [CTEST...] ... plus the test tools, then run every test through CTest
+#   ./setup.sh package         ... then build the Debian package: $BUILD_DIR/swarmshare_*.deb
 #
 # Environment: BUILD_DIR (default ./build), BUILD_TYPE (default RelWithDebInfo), JOBS.
 set -euo pipefail
@@ -28,6 +29,7 @@ test_packages=(
     clang clang-format libclang-rt-14-dev
     python3 python3-libtorrent mktorrent aria2 opentracker wrk
     postgresql xvfb xauth bc time heaptrack
+    lintian desktop-file-utils appstream systemd
 )
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
@@ -89,7 +91,14 @@ test)
     build
     exec ctest --test-dir "$build_dir" --output-on-failure --parallel "$jobs" "$@"
     ;;
+package)
+    install_packages "${build_packages[@]}" dpkg-dev
+    build
+    log "building the Debian package"
+    (cd "$build_dir" && cpack --config CPackConfig.cmake -G DEB -B "$build_dir")
+    log "done: sudo apt install $(ls -t "$build_dir"/swarmshare_*.deb | head -n 1)"
+    ;;
 *)
-    die "unknown mode '$mode' (use: build, run, test)"
+    die "unknown mode '$mode' (use: build, run, test, package)"
     ;;
 esac
