@@ -3,6 +3,7 @@
 
 #include "common/logging.h"
 
+#include <QFileInfo>
 #include <QTextStream>
 
 #include <cstdio>
@@ -98,7 +99,25 @@ bool CommandLine::wantsGui(const QStringList& args) const
         return false;
     const Parsed parsed = parseGlobal(args);
     return m_guiAvailable && parsed.ok && !parsed.help && !parsed.version &&
-           parsed.positional.isEmpty();
+           (parsed.positional.isEmpty() || filesToOpen(args).size() == parsed.positional.size());
+}
+
+QStringList CommandLine::filesToOpen(const QStringList& args) const
+{
+    if (isTrackerMode(args))
+        return {};
+    const Parsed parsed = parseGlobal(args);
+    QStringList files;
+    for (const QString& argument : parsed.positional) {
+        // A verb's name is never a file to open, even if a file of that name exists here.
+        if (findVerb(argument))
+            return {};
+        const QFileInfo info(argument);
+        if (!info.isFile() || !argument.endsWith(QLatin1String(".torrent"), Qt::CaseInsensitive))
+            return {};
+        files << info.absoluteFilePath();
+    }
+    return files;
 }
 
 QString CommandLine::configPath(const QStringList& args) const

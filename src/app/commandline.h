@@ -23,6 +23,9 @@ public:
     // True when `args` (argv, program name first) ask for the desktop app and parse cleanly.
     // Needs no application object, so main() can pick QApplication or QCoreApplication.
     bool wantsGui(const QStringList& args) const;
+    // The .torrent files `args` ask the desktop app to open (`swarmshare FILE.torrent...`, what
+    // the desktop entry runs when one is double-clicked), as absolute paths.
+    QStringList filesToOpen(const QStringList& args) const;
     // The config file `args` name, or the default path.
     QString configPath(const QStringList& args) const;
 

@@ -13,8 +13,11 @@
 #include "session/sessionhost.h"
 
 #include <QApplication>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QEventLoop>
+#include <QLocalServer>
+#include <QLocalSocket>
 #include <QMessageBox>
 #include <QTimer>
 
@@ -35,6 +38,30 @@ QStringList argumentsOf(int argc, char* argv[])
 }
 
 #ifdef SWARMSHARE_WITH_GUI
+// One desktop app per user and configuration: its local socket, by which a second launch (a
+// .torrent double-clicked in the file manager) hands over its files instead of starting another.
+QString instanceSocket(const QString& configPath)
+{
+    const QByteArray key =
+        QCryptographicHash::hash(configPath.toUtf8(), QCryptographicHash::Sha1).toHex().left(12);
+    return QDir::temp().filePath(
+        QStringLiteral("swarmshare-%1-%2.sock").arg(getuid()).arg(QString::fromLatin1(key)));
+}
+
+// True when another instance took `files` (one path per line, an empty line to end).
+bool handToRunningInstance(const QString& socketName, const QStringList& files)
+{
+    QLocalSocket other;
+    other.connectToServer(socketName);
+    if (!other.waitForConnected(1000))
+        return false;
+    QByteArray message;
+    for (const QString& file : files)
+        message += file.toUtf8() + '\n';
+    other.write(message + '\n');
+    return other.waitForBytesWritten(2000) && (other.disconnectFromServer(), true);
+}
+
 int runGui(int argc, char* argv[], const app::CommandLine& cli, const QStringList& args)
 {
     QApplication application(argc, argv);
@@ -76,7 +103,37 @@ int runGui(int argc, char* argv[], const app::CommandLine& cli, const QStringLis
     sessionOptions.uploadRateLimit = config->peer.uploadRateLimit;
     sessionOptions.resumeDir = QDir(config->effectiveDataDir()).filePath(QStringLiteral("resume"));
     session::SessionHost engine(sessionOptions);
+    const QStringList files = cli.filesToOpen(args);
+    const QString socketName = instanceSocket(configPath);
+    if (handToRunningInstance(socketName, files)) {
+        qCInfo(lcGui) << "handed" << files.size() << "file(s) to the running instance";
+        return 0;
+    }
+    QLocalServer instance;
+    QLocalServer::removeServer(socketName); // a stale socket of an instance that crashed
+    if (!instance.listen(socketName))
+        qCWarning(lcGui).noquote() << "cannot take the instance socket:" << instance.errorString();
+
     gui::MainWindow window(std::move(config).value());
+    QObject::connect(&instance, &QLocalServer::newConnection, &window, [&instance, &window] {
+        while (QLocalSocket* other = instance.nextPendingConnection()) {
+            QObject::connect(other, &QLocalSocket::disconnected, other, &QObject::deleteLater);
+            QObject::connect(other, &QLocalSocket::readyRead, &window, [other, &window] {
+                if (!other->peek(1 << 16).contains("\n\n") && other->bytesAvailable() < (1 << 16))
+                    return; // not all of it yet
+                const QList<QByteArray> lines = other->readAll().split('\n');
+                for (const QByteArray& line : lines) {
+                    if (line.isEmpty())
+                        continue;
+                    const QString path = QString::fromUtf8(line);
+                    qCInfo(lcGui).noquote() << "another launch asks to open" << path;
+                    window.openTorrent(path);
+                }
+                window.raise();
+                window.activateWindow();
+            });
+        }
+    });
     if (const Result<quint16> port = engine.start(); port) {
         window.attachSession(&engine);
     } else {
@@ -85,6 +142,11 @@ int runGui(int argc, char* argv[], const app::CommandLine& cli, const QStringLis
                                  .arg(port.error().message));
     }
     window.show();
+    if (!files.isEmpty())
+        QTimer::singleShot(0, &window, [&window, files] {
+            for (const QString& file : files)
+                window.openTorrent(file);
+        });
     const int status = QApplication::exec();
     // A clean stop: trackers hear that we leave, resume data is saved (bounded).
     QEventLoop wait;
