@@ -16,6 +16,7 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QEventLoop>
+#include <QIcon>
 #include <QLocalServer>
 #include <QLocalSocket>
 #include <QMessageBox>
@@ -25,6 +26,14 @@
 #endif
 
 using namespace swarmshare;
+
+#ifdef SWARMSHARE_WITH_GUI
+// The GUI library's resources (the icon); Q_INIT_RESOURCE must be used outside any namespace.
+static void initGuiResources()
+{
+    Q_INIT_RESOURCE(swarmshare);
+}
+#endif
 
 namespace {
 
@@ -65,7 +74,12 @@ bool handToRunningInstance(const QString& socketName, const QStringList& files)
 int runGui(int argc, char* argv[], const app::CommandLine& cli, const QStringList& args)
 {
     QApplication application(argc, argv);
+    initGuiResources();
     QApplication::setApplicationDisplayName(QStringLiteral("Swarmshare"));
+    // Ties the windows to the desktop entry (task bars, Wayland) and gives them the app's icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.swarmshare.Swarmshare"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.swarmshare.Swarmshare"),
+                                                 QIcon(QStringLiteral(":/icons/swarmshare.png"))));
     i18n::install(QStringLiteral("system"));
 
     const QString configPath = cli.configPath(args);
