@@ -11,6 +11,7 @@
 #include <QFile>
 
 #include <algorithm>
+#include <utility>
 
 namespace swarmshare::session {
 
@@ -110,21 +111,46 @@ bool Session::start()
         m_transferTimer.start(kTransferTickMs);
     if (m_options.snapshotIntervalMs > 0)
         m_snapshotTimer.start(m_options.snapshotIntervalMs);
-    if (useAccountApi()) {
-        trackerclient::TrackerClient::Options clientOptions;
-        clientOptions.urls = m_options.trackerUrls;
-        m_tracker = new trackerclient::TrackerClient(clientOptions, this);
-        connect(m_tracker, &trackerclient::TrackerClient::authenticationRequired, this, [this] {
-            m_loggedIn = false;
-            login();
-        });
-        connect(m_tracker, &trackerclient::TrackerClient::heartbeatFailed, this,
-                [this](const Error& error) { m_trackerState = error.message; });
-        connect(m_tracker, &trackerclient::TrackerClient::heartbeatSucceeded, this,
-                [this] { m_trackerState = QStringLiteral("connected"); });
-        login();
-    }
+    if (useAccountApi())
+        connectTracker();
     return true;
+}
+
+void Session::connectTracker()
+{
+    trackerclient::TrackerClient::Options clientOptions;
+    clientOptions.urls = m_options.trackerUrls;
+    m_tracker = new trackerclient::TrackerClient(clientOptions, this);
+    connect(m_tracker, &trackerclient::TrackerClient::authenticationRequired, this, [this] {
+        m_loggedIn = false;
+        login();
+    });
+    connect(m_tracker, &trackerclient::TrackerClient::heartbeatFailed, this,
+            [this](const Error& error) { m_trackerState = error.message; });
+    connect(m_tracker, &trackerclient::TrackerClient::heartbeatSucceeded, this,
+            [this] { m_trackerState = QStringLiteral("connected"); });
+    login();
+}
+
+void Session::setTrackerAccount(const QList<QUrl>& urls, const QString& username,
+                                const QByteArray& token)
+{
+    // A new login (the app's dialog): the old registration is left to expire on its tracker.
+    if (m_tracker) {
+        m_tracker->forgetRegistration();
+        m_tracker->deleteLater();
+        m_tracker = nullptr;
+    }
+    m_loggedIn = false;
+    m_loginInFlight = false;
+    m_registered = false;
+    m_lastIdlePeersMs.clear();
+    m_options.trackerUrls = urls;
+    m_options.username = username;
+    m_options.token = token;
+    m_options.password.clear();
+    if (useAccountApi() && !m_shuttingDown)
+        connectTracker();
 }
 
 quint16 Session::listenPort() const
@@ -444,6 +470,20 @@ void Session::login()
 {
     if (!m_tracker || m_loginInFlight || m_shuttingDown)
         return;
+    if (!m_options.token.isEmpty()) {
+        // Logged in already (by the app's dialog): use the token once; if the tracker refuses
+        // it later, authenticationRequired() comes back here without it.
+        m_tracker->setToken(std::exchange(m_options.token, {}));
+        m_loggedIn = true;
+        m_trackerState = tr("logged in");
+        registerPeer();
+        return;
+    }
+    if (m_options.password.isEmpty()) {
+        m_trackerState = tr("logged out");
+        Q_EMIT trackerError(tr("the tracker asks to log in again"), true);
+        return;
+    }
     m_loginInFlight = true;
     m_trackerState = tr("logging in");
     m_tracker->login(m_options.username, m_options.password,

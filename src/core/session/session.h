@@ -58,6 +58,10 @@ public:
     void resumeTorrent(const QByteArray& infoHash);
     void setFilePriorities(const QByteArray& infoHash, const QList<picker::Priority>& priorities);
     void setRateLimits(qint64 downloadBytesPerSecond, qint64 uploadBytesPerSecond);
+    // Use this Swarmshare tracker's account API from now on, with a token from a login (empty
+    // urls or username: no account; torrents still announce to their own trackers).
+    void setTrackerAccount(const QList<QUrl>& urls, const QString& username,
+                           const QByteArray& token);
     // Stops announcing (event=stopped, bounded), saves resume data, drops every peer; emits
     // shutdownFinished() when done.
     void shutdown();
@@ -105,6 +109,7 @@ private:
     // The torrent's announcer, started once its check is done.
     void makeAnnouncer(TorrentEntry& entry);
     bool useAccountApi() const;
+    void connectTracker();
     void login();
     void scheduleRegistration();
     void registerPeer();

@@ -105,6 +105,12 @@ void SessionHost::setRateLimits(qint64 downloadBytesPerSecond, qint64 uploadByte
     });
 }
 
+void SessionHost::setTrackerAccount(const QList<QUrl>& urls, const QString& username,
+                                    const QByteArray& token)
+{
+    post([=](Session& session) { session.setTrackerAccount(urls, username, token); });
+}
+
 void SessionHost::shutdown()
 {
     post([](Session& session) { session.shutdown(); });

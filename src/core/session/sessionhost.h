@@ -39,6 +39,8 @@ public:
     void resumeTorrent(const QByteArray& infoHash);
     void setFilePriorities(const QByteArray& infoHash, const QList<picker::Priority>& priorities);
     void setRateLimits(qint64 downloadBytesPerSecond, qint64 uploadBytesPerSecond);
+    void setTrackerAccount(const QList<QUrl>& urls, const QString& username,
+                           const QByteArray& token);
     void shutdown();
 
     // The last snapshot received (empty before the first).

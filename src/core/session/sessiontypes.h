@@ -56,6 +56,10 @@ struct SessionOptions {
     QList<QUrl> trackerUrls;
     QString username;
     QString password;
+    // A token from an earlier login (the desktop app's "remember me", or its login dialog): used
+    // instead of logging in while it is valid. When it expires and no password is known, the
+    // session reports a fatal tracker error (log in again).
+    QByteArray token;
     QList<QUrl> announceUrls; // overrides the .torrent's trackers in /announce mode
 };
 
