@@ -1040,6 +1040,129 @@
         <source>logged in</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>logged out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the tracker asks to log in again</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings — Swarmshare</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;General</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The language of Swarmshare&apos;s windows. It changes as soon as you press Apply or OK.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Download folder:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Where new downloads are saved. Leave empty for your Downloads folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Keep running in the tray when the window is closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closing the window hides it; downloads and seeding go on. Quit from the tray icon&apos;s menu.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Listen &amp;port:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>0 = any free port</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The TCP port other peers connect to. 0 = any free port.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download &amp;limit:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> KiB/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unlimited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The most Swarmshare downloads per second, in KiB/s. 0 = unlimited.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Upload limit:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The most Swarmshare uploads per second, in KiB/s. 0 = unlimited.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Trackers, one http:// or https:// address per line, tried in this order:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tracker &amp;hosting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Host a tracker on this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Swarmshare then runs a main tracker, a backup tracker and a failover proxy in front of them. Other computers reach them on these ports.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Main tracker port:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Backup tracker port:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Proxy port:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clients should use this address: the proxy passes requests to whichever tracker is up.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>TorrentCreator</name>
@@ -1438,6 +1561,14 @@
         <source>Sharing and downloading are off: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Cannot host a tracker: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>routes to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>storage::PieceChecker</name>
@@ -1714,6 +1845,62 @@
         <source>Flags</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Tracker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Epoch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lag</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Used by this app</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Used by this app, as %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hosted here: main</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hosted here: backup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hosted here: proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Se&amp;ttings...</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>swarmshare::gui::PieceRarityMap</name>
@@ -1757,6 +1944,178 @@
     </message>
     <message>
         <source>we have</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::SearchModel</name>
+    <message>
+        <source>%1
+Info-hash: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Peers that have the whole file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Peers still downloading the file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seeders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Leechers</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::SearchPanel</name>
+    <message>
+        <source>Log in to search the files shared on the tracker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type a name and press Enter. An empty search lists every file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The search failed. %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No files are shared on the tracker yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No files found for “%1”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>The first %n result(s). Refine the search to see others.</source>
+        <translation>
+            <numerusform>The first result. Refine the search to see others.</numerusform>
+            <numerusform>The first %n results. Refine the search to see others.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n result(s)</source>
+        <translation>
+            <numerusform>%n result</numerusform>
+            <numerusform>%n results</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Fetching the .torrent of “%1”…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot download “%1”. %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot download “%1”: the tracker sent a .torrent that does not match this file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“%1” was added to the downloads.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot reach the tracker at %1. Check the connection, or try again later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker at %1 cannot answer right now. Try again later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker asks to log in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too many requests. Wait a little, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker no longer has this file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker did not accept the request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server at %1 does not answer like a Swarmshare tracker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker refused the request (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker says: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search files shared on the tracker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Part of a file name. Leave empty to list every file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download the selected file (or double-click it)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::SettingsDialog</name>
+    <message>
+        <source>The main tracker, the backup tracker and the proxy need three different ports; %1 is used twice.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Port %1 is both the listen port and a tracker port.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download folder</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1844,6 +2203,45 @@
     </message>
     <message>
         <source>Ratio</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::TrayIcon</name>
+    <message>
+        <source>%1/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Swarmshare — ↓ %1 ↑ %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Hide window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Show window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download complete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 has finished downloading.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Pause all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Resume all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1038,6 +1038,129 @@
         <source>logged in</source>
         <translation>đã đăng nhập</translation>
     </message>
+    <message>
+        <source>logged out</source>
+        <translation>đã đăng xuất</translation>
+    </message>
+    <message>
+        <source>the tracker asks to log in again</source>
+        <translation>tracker yêu cầu đăng nhập lại</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings — Swarmshare</source>
+        <translation>Cài đặt — Swarmshare</translation>
+    </message>
+    <message>
+        <source>&amp;General</source>
+        <translation>&amp;Chung</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Ngôn ngữ:</translation>
+    </message>
+    <message>
+        <source>The language of Swarmshare&apos;s windows. It changes as soon as you press Apply or OK.</source>
+        <translation>Ngôn ngữ của các cửa sổ Swarmshare. Thay đổi ngay khi bạn bấm Áp dụng hoặc OK.</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Theo hệ thống</translation>
+    </message>
+    <message>
+        <source>&amp;Download folder:</source>
+        <translation>Thư mục &amp;tải về:</translation>
+    </message>
+    <message>
+        <source>Where new downloads are saved. Leave empty for your Downloads folder.</source>
+        <translation>Nơi lưu các tệp tải về. Để trống để dùng thư mục Downloads của bạn.</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>&amp;Duyệt…</translation>
+    </message>
+    <message>
+        <source>&amp;Keep running in the tray when the window is closed</source>
+        <translation>&amp;Tiếp tục chạy ở khay hệ thống khi đóng cửa sổ</translation>
+    </message>
+    <message>
+        <source>Closing the window hides it; downloads and seeding go on. Quit from the tray icon&apos;s menu.</source>
+        <translation>Đóng cửa sổ chỉ ẩn nó đi; việc tải về và chia sẻ vẫn tiếp tục. Thoát từ trình đơn của biểu tượng ở khay.</translation>
+    </message>
+    <message>
+        <source>&amp;Connection</source>
+        <translation>&amp;Kết nối</translation>
+    </message>
+    <message>
+        <source>Listen &amp;port:</source>
+        <translation>&amp;Cổng lắng nghe:</translation>
+    </message>
+    <message>
+        <source>0 = any free port</source>
+        <translation>0 = một cổng trống bất kỳ</translation>
+    </message>
+    <message>
+        <source>The TCP port other peers connect to. 0 = any free port.</source>
+        <translation>Cổng TCP mà các peer khác kết nối tới. 0 = một cổng trống bất kỳ.</translation>
+    </message>
+    <message>
+        <source>Download &amp;limit:</source>
+        <translation>&amp;Giới hạn tải về:</translation>
+    </message>
+    <message>
+        <source> KiB/s</source>
+        <translation> KiB/s</translation>
+    </message>
+    <message>
+        <source>Unlimited</source>
+        <translation>Không giới hạn</translation>
+    </message>
+    <message>
+        <source>The most Swarmshare downloads per second, in KiB/s. 0 = unlimited.</source>
+        <translation>Lượng tối đa Swarmshare tải về mỗi giây, tính bằng KiB/s. 0 = không giới hạn.</translation>
+    </message>
+    <message>
+        <source>&amp;Upload limit:</source>
+        <translation>Giới hạn tải &amp;lên:</translation>
+    </message>
+    <message>
+        <source>The most Swarmshare uploads per second, in KiB/s. 0 = unlimited.</source>
+        <translation>Lượng tối đa Swarmshare tải lên mỗi giây, tính bằng KiB/s. 0 = không giới hạn.</translation>
+    </message>
+    <message>
+        <source>&amp;Trackers, one http:// or https:// address per line, tried in this order:</source>
+        <translation>&amp;Các tracker, mỗi dòng một địa chỉ http:// hoặc https://, thử theo thứ tự này:</translation>
+    </message>
+    <message>
+        <source>Tracker &amp;hosting</source>
+        <translation>Chạy &amp;tracker</translation>
+    </message>
+    <message>
+        <source>&amp;Host a tracker on this computer</source>
+        <translation>&amp;Chạy một tracker trên máy này</translation>
+    </message>
+    <message>
+        <source>Swarmshare then runs a main tracker, a backup tracker and a failover proxy in front of them. Other computers reach them on these ports.</source>
+        <translation>Khi đó Swarmshare chạy một tracker chính, một tracker dự phòng và một proxy chuyển đổi dự phòng đứng trước chúng. Các máy khác truy cập chúng qua các cổng này.</translation>
+    </message>
+    <message>
+        <source>&amp;Main tracker port:</source>
+        <translation>Cổng tracker &amp;chính:</translation>
+    </message>
+    <message>
+        <source>&amp;Backup tracker port:</source>
+        <translation>Cổng tracker &amp;dự phòng:</translation>
+    </message>
+    <message>
+        <source>&amp;Proxy port:</source>
+        <translation>Cổng &amp;proxy:</translation>
+    </message>
+    <message>
+        <source>Clients should use this address: the proxy passes requests to whichever tracker is up.</source>
+        <translation>Các máy khách nên dùng địa chỉ này: proxy chuyển yêu cầu tới tracker đang hoạt động.</translation>
+    </message>
 </context>
 <context>
     <name>TorrentCreator</name>
@@ -1437,6 +1560,14 @@
         <source>Sharing and downloading are off: %1</source>
         <translation>Chia sẻ và tải về đang tắt: %1</translation>
     </message>
+    <message>
+        <source>Cannot host a tracker: %1</source>
+        <translation>Không chạy được tracker: %1</translation>
+    </message>
+    <message>
+        <source>routes to %1</source>
+        <translation>chuyển tới %1</translation>
+    </message>
 </context>
 <context>
     <name>storage::PieceChecker</name>
@@ -1712,6 +1843,62 @@
         <source>Flags</source>
         <translation>Cờ</translation>
     </message>
+    <message>
+        <source>Tracker</source>
+        <translation>Tracker</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Epoch</source>
+        <translation>Kỷ nguyên</translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation>Thay đổi</translation>
+    </message>
+    <message>
+        <source>Lag</source>
+        <translation>Độ trễ</translation>
+    </message>
+    <message>
+        <source>Used by this app</source>
+        <translation>Ứng dụng đang dùng</translation>
+    </message>
+    <message>
+        <source>Used by this app, as %1</source>
+        <translation>Ứng dụng đang dùng, với tài khoản %1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>không có</translation>
+    </message>
+    <message>
+        <source>Hosted here: main</source>
+        <translation>Chạy tại đây: chính</translation>
+    </message>
+    <message>
+        <source>Hosted here: backup</source>
+        <translation>Chạy tại đây: dự phòng</translation>
+    </message>
+    <message>
+        <source>Hosted here: proxy</source>
+        <translation>Chạy tại đây: proxy</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Cài đặt</translation>
+    </message>
+    <message>
+        <source>Se&amp;ttings...</source>
+        <translation>Cà&amp;i đặt...</translation>
+    </message>
 </context>
 <context>
     <name>swarmshare::gui::PieceRarityMap</name>
@@ -1754,6 +1941,177 @@
     <message>
         <source>we have</source>
         <translation>đã có</translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::SearchModel</name>
+    <message>
+        <source>%1
+Info-hash: %2</source>
+        <translation>%1
+Mã băm: %2</translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation>%1 byte</translation>
+    </message>
+    <message>
+        <source>Peers that have the whole file</source>
+        <translation>Số peer có toàn bộ tệp</translation>
+    </message>
+    <message>
+        <source>Peers still downloading the file</source>
+        <translation>Số peer đang tải tệp</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Kích thước</translation>
+    </message>
+    <message>
+        <source>Seeders</source>
+        <translation>Nguồn đủ</translation>
+    </message>
+    <message>
+        <source>Leechers</source>
+        <translation>Đang tải</translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::SearchPanel</name>
+    <message>
+        <source>Log in to search the files shared on the tracker.</source>
+        <translation>Hãy đăng nhập để tìm các tệp được chia sẻ trên tracker.</translation>
+    </message>
+    <message>
+        <source>Type a name and press Enter. An empty search lists every file.</source>
+        <translation>Gõ tên rồi nhấn Enter. Tìm với ô trống sẽ liệt kê mọi tệp.</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>Đang tìm…</translation>
+    </message>
+    <message>
+        <source>The search failed. %1</source>
+        <translation>Tìm kiếm thất bại. %1</translation>
+    </message>
+    <message>
+        <source>No files are shared on the tracker yet.</source>
+        <translation>Chưa có tệp nào được chia sẻ trên tracker.</translation>
+    </message>
+    <message>
+        <source>No files found for “%1”.</source>
+        <translation>Không tìm thấy tệp nào cho “%1”.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The first %n result(s). Refine the search to see others.</source>
+        <translation>
+            <numerusform>%n kết quả đầu tiên. Hãy tìm cụ thể hơn để xem các kết quả khác.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n result(s)</source>
+        <translation>
+            <numerusform>%n kết quả</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Fetching the .torrent of “%1”…</source>
+        <translation>Đang lấy tệp .torrent của “%1”…</translation>
+    </message>
+    <message>
+        <source>Cannot download “%1”. %2</source>
+        <translation>Không tải được “%1”. %2</translation>
+    </message>
+    <message>
+        <source>Cannot download “%1”: the tracker sent a .torrent that does not match this file.</source>
+        <translation>Không tải được “%1”: tracker gửi một tệp .torrent không khớp với tệp này.</translation>
+    </message>
+    <message>
+        <source>“%1” was added to the downloads.</source>
+        <translation>Đã thêm “%1” vào danh sách tải về.</translation>
+    </message>
+    <message>
+        <source>Cannot reach the tracker at %1. Check the connection, or try again later.</source>
+        <translation>Không kết nối được tracker tại %1. Hãy kiểm tra kết nối, hoặc thử lại sau.</translation>
+    </message>
+    <message>
+        <source>The tracker at %1 cannot answer right now. Try again later.</source>
+        <translation>Tracker tại %1 hiện không trả lời được. Hãy thử lại sau.</translation>
+    </message>
+    <message>
+        <source>The tracker asks to log in again.</source>
+        <translation>Tracker yêu cầu đăng nhập lại.</translation>
+    </message>
+    <message>
+        <source>Too many requests. Wait a little, then try again.</source>
+        <translation>Quá nhiều yêu cầu. Hãy đợi một lát rồi thử lại.</translation>
+    </message>
+    <message>
+        <source>The tracker no longer has this file.</source>
+        <translation>Tracker không còn tệp này.</translation>
+    </message>
+    <message>
+        <source>The tracker did not accept the request.</source>
+        <translation>Tracker không chấp nhận yêu cầu.</translation>
+    </message>
+    <message>
+        <source>The server at %1 does not answer like a Swarmshare tracker.</source>
+        <translation>Máy chủ tại %1 không trả lời như một tracker Swarmshare.</translation>
+    </message>
+    <message>
+        <source>The tracker refused the request (%1).</source>
+        <translation>Tracker từ chối yêu cầu (%1).</translation>
+    </message>
+    <message>
+        <source>The tracker says: %1</source>
+        <translation>Tracker cho biết: %1</translation>
+    </message>
+    <message>
+        <source>Details: %1</source>
+        <translation>Chi tiết: %1</translation>
+    </message>
+    <message>
+        <source>Search files shared on the tracker</source>
+        <translation>Tìm các tệp được chia sẻ trên tracker</translation>
+    </message>
+    <message>
+        <source>Part of a file name. Leave empty to list every file.</source>
+        <translation>Một phần tên tệp. Để trống để liệt kê mọi tệp.</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Tìm</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>Tải về</translation>
+    </message>
+    <message>
+        <source>Download the selected file (or double-click it)</source>
+        <translation>Tải về tệp đã chọn (hoặc nhấp đúp vào nó)</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>Kết quả tìm kiếm</translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::SettingsDialog</name>
+    <message>
+        <source>The main tracker, the backup tracker and the proxy need three different ports; %1 is used twice.</source>
+        <translation>Tracker chính, tracker dự phòng và proxy cần ba cổng khác nhau; cổng %1 bị dùng hai lần.</translation>
+    </message>
+    <message>
+        <source>Port %1 is both the listen port and a tracker port.</source>
+        <translation>Cổng %1 vừa là cổng lắng nghe vừa là cổng tracker.</translation>
+    </message>
+    <message>
+        <source>Download folder</source>
+        <translation>Thư mục tải về</translation>
     </message>
 </context>
 <context>
@@ -1841,6 +2199,45 @@
     <message>
         <source>Ratio</source>
         <translation>Tỉ lệ</translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::TrayIcon</name>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
+    </message>
+    <message>
+        <source>Swarmshare — ↓ %1 ↑ %2</source>
+        <translation>Swarmshare — ↓ %1 ↑ %2</translation>
+    </message>
+    <message>
+        <source>&amp;Hide window</source>
+        <translation>Ẩ&amp;n cửa sổ</translation>
+    </message>
+    <message>
+        <source>&amp;Show window</source>
+        <translation>&amp;Hiện cửa sổ</translation>
+    </message>
+    <message>
+        <source>Download complete</source>
+        <translation>Đã tải xong</translation>
+    </message>
+    <message>
+        <source>%1 has finished downloading.</source>
+        <translation>%1 đã tải về xong.</translation>
+    </message>
+    <message>
+        <source>&amp;Pause all</source>
+        <translation>&amp;Tạm dừng tất cả</translation>
+    </message>
+    <message>
+        <source>&amp;Resume all</source>
+        <translation>Tiếp tụ&amp;c tất cả</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Thoát</translation>
     </message>
 </context>
 </TS>

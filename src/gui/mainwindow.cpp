@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/mainwindow.h"
 
+#include "gui/dialogs/settingsdialog.h"
 #include "gui/models/torrentmodel.h"
+#include "gui/trayicon.h"
 #include "gui/widgets/pieceraritymap.h"
+#include "gui/widgets/searchpanel.h"
 #include "session/sessionhost.h"
 #include "torrent/metainfo.h"
 #include "torrent/torrentcreator.h"
 #include "ui_mainwindow.h"
 
 #include <QClipboard>
+#include <QCloseEvent>
 #include <QDesktopServices>
 #include <QDir>
 #include <QDragEnterEvent>
@@ -24,6 +28,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSplitter>
+#include <QStandardItemModel>
 #include <QTimer>
 #include <QToolBar>
 #include <QTreeWidget>
@@ -111,6 +116,24 @@ void MainWindow::setUpViews()
     }
     connect(m_ui->views, &QTabWidget::currentChanged, this, &MainWindow::showDetails);
 
+    // Search: the tracker's file index; a result's .torrent downloads like an opened one.
+    m_search = new SearchPanel(m_ui->searchTab);
+    m_ui->searchLayout->replaceWidget(m_ui->searchView, m_search);
+    m_ui->searchView->hide();
+    connect(m_search, &SearchPanel::downloadRequested, this,
+            [this](const QByteArray&, const QByteArray& metainfo, const QString& name) {
+                if (!m_session)
+                    return;
+                const QString saveDir = m_chooseSaveFolder(name);
+                if (!saveDir.isEmpty())
+                    addTorrentBytes(metainfo, saveDir, false);
+            });
+
+    m_trackerModel = new QStandardItemModel(this);
+    m_ui->trackerView->setModel(m_trackerModel);
+    m_ui->trackerView->setRootIsDecorated(false);
+    m_ui->trackerView->setAlternatingRowColors(true);
+
     // Details pane under the views: the piece-rarity map and the peers of the selected item.
     m_details = new QTabWidget(this);
     m_details->setDocumentMode(true);
@@ -148,8 +171,42 @@ void MainWindow::setUpViews()
         if (!path.isEmpty())
             openTorrent(path);
     });
+    auto* settingsAction = new QAction(this);
+    settingsAction->setObjectName(QStringLiteral("actionSettings"));
+    settingsAction->setShortcut(QKeySequence::Preferences);
+    settingsAction->setMenuRole(QAction::PreferencesRole);
+    connect(settingsAction, &QAction::triggered, this, &MainWindow::showSettings);
     m_ui->menuFile->insertActions(m_ui->actionQuit, {shareAction, openAction});
     m_ui->menuFile->insertSeparator(m_ui->actionQuit);
+    m_ui->menuFile->insertAction(m_ui->actionQuit, settingsAction);
+    m_ui->menuFile->insertSeparator(m_ui->actionQuit);
+    // Quit means quit, also when closing only hides the window to the tray.
+    disconnect(m_ui->actionQuit, &QAction::triggered, this, &QWidget::close);
+    connect(m_ui->actionQuit, &QAction::triggered, this, [this] {
+        m_quitting = true;
+        close();
+    });
+
+    // The tray icon: rates in its tooltip, completion notices, and the window kept running
+    // behind it when the user chose so.
+    m_tray = new TrayIcon(this);
+    connect(m_tray, &TrayIcon::toggleWindowRequested, this, [this] {
+        setVisible(!isVisible());
+        m_tray->setWindowShown(isVisible());
+        if (isVisible())
+            activateWindow();
+    });
+    connect(m_tray, &TrayIcon::quitRequested, m_ui->actionQuit, &QAction::trigger);
+    connect(m_tray, &TrayIcon::pauseAllRequested, this, [this] {
+        if (m_session)
+            for (const session::TorrentSnapshot& t : m_last.torrents)
+                m_session->pauseTorrent(t.infoHash);
+    });
+    connect(m_tray, &TrayIcon::resumeAllRequested, this, [this] {
+        if (m_session)
+            for (const session::TorrentSnapshot& t : m_last.torrents)
+                m_session->resumeTorrent(t.infoHash);
+    });
 
     auto* pauseAction = new QAction(this);
     pauseAction->setObjectName(QStringLiteral("actionPause"));
@@ -200,13 +257,100 @@ void MainWindow::setUpViews()
     toolbar->addActions({pauseAction, resumeAction, removeAction});
 }
 
+void MainWindow::setTrackerConnection(const QUrl& url, const QString& username)
+{
+    m_trackerUrl = url;
+    m_username = username;
+    refreshTrackerView();
+}
+
+void MainWindow::setTrackerClient(trackerclient::TrackerClient* client)
+{
+    m_search->setClient(client);
+    if (client)
+        m_search->search(QString()); // opens with every file listed
+}
+
+void MainWindow::setHostedTracker(const QList<HostedTrackerRole>& roles)
+{
+    m_hosted = roles;
+    refreshTrackerView();
+}
+
+void MainWindow::refreshTrackerView()
+{
+    m_trackerModel->clear();
+    m_trackerModel->setHorizontalHeaderLabels(
+        {tr("Tracker"), tr("Address"), tr("State"), tr("Epoch"), tr("Changes"), tr("Lag")});
+    auto add = [this](const QStringList& cells) {
+        QList<QStandardItem*> row;
+        for (const QString& cell : cells) {
+            auto* item = new QStandardItem(cell);
+            item->setEditable(false);
+            row << item;
+        }
+        m_trackerModel->appendRow(row);
+    };
+    const QString session = m_trackerState.isEmpty() ? QString() : m_trackerState;
+    add({m_username.isEmpty() ? tr("Used by this app")
+                              : tr("Used by this app, as %1").arg(m_username),
+         m_trackerUrl.isEmpty() ? tr("none") : m_trackerUrl.toString(), session, QString(),
+         QString(), QString()});
+    for (const HostedTrackerRole& role : std::as_const(m_hosted)) {
+        const QString name = role.role == u"main"     ? tr("Hosted here: main")
+                             : role.role == u"backup" ? tr("Hosted here: backup")
+                                                      : tr("Hosted here: proxy");
+        add({name, role.address, role.state,
+             role.epoch >= 0 ? QString::number(role.epoch) : QString(),
+             role.seq >= 0 ? QString::number(role.seq) : QString(),
+             role.lagMs >= 0 ? tr("%1 ms").arg(role.lagMs) : QString()});
+    }
+    m_ui->trackerView->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+}
+
 void MainWindow::attachSession(session::SessionHost* session)
 {
     if (m_session)
         m_session->disconnect(this);
     m_session = session;
-    if (m_session)
-        connect(m_session, &session::SessionHost::snapshotReady, this, &MainWindow::onSnapshot);
+    if (!m_session)
+        return;
+    connect(m_session, &session::SessionHost::snapshotReady, this, &MainWindow::onSnapshot);
+    connect(m_session, &session::SessionHost::torrentFinished, this,
+            [this](const QByteArray& infoHash) {
+                const session::TorrentSnapshot* t = m_model->torrent(infoHash);
+                // A share that was complete from the start is no news.
+                if (t && t->downloaded > 0)
+                    m_tray->notifyFinished(t->name);
+            });
+}
+
+void MainWindow::showSettings()
+{
+    auto* dialog = new SettingsDialog(m_config, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SettingsDialog::applied, this, [this](const Config& config) {
+        m_config = config;
+        if (m_session)
+            m_session->setRateLimits(config.peer.downloadRateLimit, config.peer.uploadRateLimit);
+        if (!m_configPath.isEmpty()) {
+            if (Result<void> saved = m_config.save(m_configPath); !saved)
+                QMessageBox::warning(this, tr("Settings"), saved.error().message);
+        }
+    });
+    dialog->open();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    // Closing keeps Swarmshare running in the tray when the user asked for it and there is one.
+    if (!m_quitting && m_config.gui.closeToTray && m_tray->isAvailable()) {
+        hide();
+        m_tray->setWindowShown(false);
+        event->ignore();
+        return;
+    }
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::setSaveFolderChooser(std::function<QString(const QString&)> chooser)
@@ -232,6 +376,11 @@ void MainWindow::onSnapshot(const session::SessionSnapshot& snapshot)
     if (!snapshot.trackerState.isEmpty())
         status += QStringLiteral("  ") + tr("Tracker: %1").arg(snapshot.trackerState);
     statusBar()->showMessage(status);
+    m_tray->setRates(snapshot.downloadRate, snapshot.uploadRate);
+    if (snapshot.trackerState != m_trackerState) {
+        m_trackerState = snapshot.trackerState;
+        refreshTrackerView();
+    }
     showDetails();
 }
 
@@ -430,6 +579,7 @@ void MainWindow::retranslate()
             action->setToolTip(tip.isEmpty() ? text : tip);
         }
     };
+    set("actionSettings", tr("Se&ttings..."));
     set("actionShare", tr("&Share..."), tr("Share a file (or drop files and folders here)"));
     set("actionOpen", tr("&Open..."), tr("Download from a .torrent file"));
     set("actionPause", tr("&Pause"));
@@ -444,6 +594,7 @@ void MainWindow::retranslate()
     m_details->setTabText(0, tr("Pieces"));
     m_details->setTabText(1, tr("Peers"));
     m_map->setTitle(tr("Pieces among connected peers"));
+    refreshTrackerView();
     m_peers->setHeaderLabels({tr("Address"), tr("Client"), tr("Down speed"), tr("Up speed"),
                               tr("Progress"), tr("Flags")});
 }

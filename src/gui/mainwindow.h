@@ -6,12 +6,14 @@
 
 #include <QLoggingCategory>
 #include <QMainWindow>
+#include <QUrl>
 
 #include <functional>
 #include <memory>
 
 Q_DECLARE_LOGGING_CATEGORY(lcGui)
 
+class QStandardItemModel;
 class QTreeWidget;
 class QTabWidget;
 
@@ -22,10 +24,15 @@ class MainWindow;
 namespace swarmshare::session {
 class SessionHost;
 }
+namespace swarmshare::trackerclient {
+class TrackerClient;
+}
 
 namespace swarmshare::gui {
 
 class PieceRarityMap;
+class SearchPanel;
+class TrayIcon;
 class TorrentFilter;
 class TorrentModel;
 
@@ -35,6 +42,17 @@ class TorrentModel;
 // The engine runs in its own thread (SessionHost); this window only renders snapshots and sends
 // commands, so it never blocks on the network or the disk — hashing a share runs on a worker
 // thread behind a progress dialog that can be cancelled.
+// One role of the tracker this app hosts (host-tracker mode), as the Tracker view shows it. The
+// app fills it from the tracker library; the GUI library does not link the tracker.
+struct HostedTrackerRole {
+    QString role;    // "main", "backup", "proxy"
+    QString address; // http://HOST:PORT
+    QString state;   // active, standby, catching_up, fenced; for the proxy: which one it routes to
+    qint64 epoch = -1;
+    qint64 seq = -1;
+    qint64 lagMs = -1;
+};
+
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
@@ -55,6 +73,17 @@ public:
     // Starts downloading a .torrent file.
     void openTorrent(const QString& path);
 
+    // The Tracker view: the tracker this app uses (and the account), and when this computer hosts
+    // it, the state of each role.
+    void setTrackerConnection(const QUrl& url, const QString& username);
+    void setHostedTracker(const QList<HostedTrackerRole>& roles);
+    // Where Settings saves the configuration ("" = not saved, e.g. in tests).
+    void setConfigPath(const QString& path) { m_configPath = path; }
+    void showSettings();
+
+    // The logged-in client the Search view uses (not owned; nullptr: logged out).
+    void setTrackerClient(trackerclient::TrackerClient* client);
+
     TorrentModel* torrentModel() const { return m_model; }
     void showAbout();
 
@@ -65,6 +94,7 @@ protected:
     void changeEvent(QEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
 
 private:
     void retranslate();
@@ -85,8 +115,18 @@ private:
     QTabWidget* m_details = nullptr;
     PieceRarityMap* m_map = nullptr;
     QTreeWidget* m_peers = nullptr;
+    SearchPanel* m_search = nullptr;
+    TrayIcon* m_tray = nullptr;
+    QString m_configPath;
+    bool m_quitting = false;
     std::function<QString(const QString&)> m_chooseSaveFolder;
     session::SessionSnapshot m_last;
+    QStandardItemModel* m_trackerModel = nullptr;
+    QList<HostedTrackerRole> m_hosted;
+    QUrl m_trackerUrl;
+    QString m_username;
+    QString m_trackerState;
+    void refreshTrackerView();
 };
 
 } // namespace swarmshare::gui
