@@ -33,14 +33,14 @@ HOME=$work/seed "$swarmshare" seed "$work/payload.torrent" --data "$work/data" -
     2>"$work/seed.err" &
 seeder=$!
 for _ in $(seq 100); do grep -q "is now seeding" "$work/seed.err" 2>/dev/null && break; sleep 0.1; done
-port=$(grep -o 'listening for peers on port [0-9]*' "$work/seed.err" | grep -o '[0-9]*$')
+port=$(grep -o 'listening for peers on port [0-9]*' "$work/seed.err" | head -1 | grep -o '[0-9]*$')
 [ -n "$port" ] || die "the seeder did not start"
 
 echo "bench/gui: $("$swarmshare" --version), ${size_mib} MiB over 127.0.0.1, 2 cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 p99s=() rates=()
 for ((r = 1; r <= runs; r++)); do
     rm -rf "$work/out" "$work/gui"
-    line=$(HOME=$work/gui QT_QPA_PLATFORM=offscreen "$probe" "$work/payload.torrent" "$work/out" \
+        line=$(HOME=$work/gui QT_QPA_PLATFORM=offscreen "$probe" "$work/payload.torrent" "$work/out" \
         "127.0.0.1:$port" 2>"$work/probe.err" | grep RESULT) || die "the probe failed: $(tail -3 "$work/probe.err")"
     echo "  run $r: ${line#RESULT }"
     p99s+=("$(grep -o 'p99_ms=[0-9.]*' <<<"$line" | cut -d= -f2)")
