@@ -11,8 +11,10 @@
 #include "torrent/torrentcreator.h"
 #include "ui_mainwindow.h"
 
+#include <QAbstractItemView>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDesktopServices>
 #include <QDir>
 #include <QDragEnterEvent>
@@ -142,8 +144,13 @@ void MainWindow::setUpViews()
     m_peers->setRootIsDecorated(false);
     m_peers->setSortingEnabled(true);
     m_peers->setAlternatingRowColors(true);
+    m_files = new QTreeWidget(m_details);
+    m_files->setObjectName(QStringLiteral("filesList"));
+    m_files->setRootIsDecorated(false);
+    m_files->setAlternatingRowColors(true);
     m_details->addTab(m_map, QString());
     m_details->addTab(m_peers, QString());
+    m_details->addTab(m_files, QString());
     auto* splitter = new QSplitter(Qt::Vertical, this);
     m_ui->centralLayout->removeWidget(m_ui->views);
     splitter->addWidget(m_ui->views);
@@ -427,8 +434,11 @@ void MainWindow::showDetails()
     if (!t) {
         m_map->clear();
         m_peers->clear();
+        m_files->clear();
+        m_filesOf.clear();
         return;
     }
+    showFiles(*t);
     m_map->setData(t->availability, t->have);
     m_peers->clear();
     for (const session::PeerSnapshot& p : t->peers) {
@@ -443,6 +453,49 @@ void MainWindow::showDetails()
                       QStringLiteral("%1%").arg(p.progress * 100, 0, 'f', 0), flags});
         item->setToolTip(5, tr("D: downloading from it, c: it chokes us, U: uploading to it, "
                                "I: it connected to us, S: snubbed"));
+    }
+}
+
+void MainWindow::showFiles(const session::TorrentSnapshot& t)
+{
+    // Rows are kept while the same torrent is shown, so a priority box being used stays put.
+    if (m_filesOf != t.infoHash || m_files->topLevelItemCount() != t.files.size()) {
+        m_files->clear();
+        m_filesOf = t.infoHash;
+        for (int i = 0; i < t.files.size(); ++i) {
+            auto* item = new QTreeWidgetItem(m_files);
+            auto* priority = new QComboBox(m_files);
+            priority->setObjectName(QStringLiteral("priority%1").arg(i));
+            priority->addItem(tr("Skip"), int(picker::Priority::Skip));
+            priority->addItem(tr("Normal"), int(picker::Priority::Normal));
+            priority->addItem(tr("High"), int(picker::Priority::High));
+            m_files->setItemWidget(item, 3, priority);
+            const QByteArray infoHash = t.infoHash;
+            connect(priority, &QComboBox::activated, this, [this, infoHash] {
+                if (!m_session)
+                    return;
+                QList<picker::Priority> priorities;
+                for (int row = 0; row < m_files->topLevelItemCount(); ++row) {
+                    const auto* box = qobject_cast<QComboBox*>(
+                        m_files->itemWidget(m_files->topLevelItem(row), 3));
+                    priorities << picker::Priority(box->currentData().toInt());
+                }
+                m_session->setFilePriorities(infoHash, priorities);
+            });
+        }
+    }
+    for (int i = 0; i < t.files.size(); ++i) {
+        const session::FileSnapshot& file = t.files.at(i);
+        QTreeWidgetItem* item = m_files->topLevelItem(i);
+        item->setText(0, file.path);
+        item->setText(
+            1, QLocale().formattedDataSize(file.size, 1, QLocale::DataSizeTraditionalFormat));
+        item->setText(2, QStringLiteral("%1%").arg(
+                             file.size > 0 ? 100.0 * double(file.done) / double(file.size) : 100.0,
+                             0, 'f', 1));
+        auto* box = qobject_cast<QComboBox*>(m_files->itemWidget(item, 3));
+        if (!box->view()->isVisible()) // not while the user picks
+            box->setCurrentIndex(box->findData(int(file.priority)));
     }
 }
 
@@ -593,6 +646,9 @@ void MainWindow::retranslate()
         toolbar->setWindowTitle(tr("Toolbar"));
     m_details->setTabText(0, tr("Pieces"));
     m_details->setTabText(1, tr("Peers"));
+    m_details->setTabText(2, tr("Files"));
+    m_files->setHeaderLabels({tr("File"), tr("Size"), tr("Done"), tr("Priority")});
+    m_filesOf.clear(); // rebuilt with the priorities' new texts at the next update
     m_map->setTitle(tr("Pieces among connected peers"));
     refreshTrackerView();
     m_peers->setHeaderLabels({tr("Address"), tr("Client"), tr("Down speed"), tr("Up speed"),

@@ -115,6 +115,9 @@ private:
     QTabWidget* m_details = nullptr;
     PieceRarityMap* m_map = nullptr;
     QTreeWidget* m_peers = nullptr;
+    QTreeWidget* m_files = nullptr;
+    QByteArray m_filesOf; // the torrent the Files tab lists
+    void showFiles(const session::TorrentSnapshot& torrent);
     SearchPanel* m_search = nullptr;
     TrayIcon* m_tray = nullptr;
     QString m_configPath;

@@ -12,6 +12,7 @@
 #include "session/sessionhost.h"
 #include "support/files.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QDropEvent>
 #include <QMimeData>
@@ -19,6 +20,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
+#include <QTreeWidget>
 
 using namespace swarmshare;
 
@@ -146,6 +148,25 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(map->pieceCount() > 0, 5000);
         QCOMPARE(map->pieceCount(), model->at(0).pieceCount);
         screenshot(bobWindow, QStringLiteral("sharing-bob"));
+
+        // The Files tab lists the file, done; its priority is changed from the keyboard and the
+        // engine takes it.
+        auto* files = bobWindow.findChild<QTreeWidget*>(QStringLiteral("filesList"));
+        QVERIFY(files);
+        QTRY_COMPARE_WITH_TIMEOUT(files->topLevelItemCount(), 1, 5000);
+        QCOMPARE(files->topLevelItem(0)->text(0), QStringLiteral("holiday.bin"));
+        QCOMPARE(files->topLevelItem(0)->text(2), QStringLiteral("100.0%"));
+        auto* priority = files->findChild<QComboBox*>(QStringLiteral("priority0"));
+        QVERIFY(priority);
+        QCOMPARE(priority->currentText(), QStringLiteral("Normal"));
+        // The details pane's Files tab (the list sits in the tab widget's stack).
+        auto* details = qobject_cast<QTabWidget*>(files->parentWidget()->parentWidget());
+        QVERIFY(details);
+        details->setCurrentWidget(files);
+        priority->setFocus();
+        QTest::keyClick(priority, Qt::Key_Down);
+        QTRY_COMPARE_WITH_TIMEOUT(model->at(0).filePriorities.value(0), picker::Priority::High,
+                                  5000);
     }
 
 private:

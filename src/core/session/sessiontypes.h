@@ -102,6 +102,13 @@ struct PeerSnapshot {
     int requests = 0;                        // our requests outstanding to it
 };
 
+struct FileSnapshot {
+    QString path; // as in the torrent: name/dir/file
+    qint64 size = 0;
+    qint64 done = 0; // bytes of it in verified pieces
+    picker::Priority priority = picker::Priority::Normal;
+};
+
 struct TorrentSnapshot {
     QByteArray infoHash;
     QString name;
@@ -127,6 +134,7 @@ struct TorrentSnapshot {
     // Payload received from each peer this session ("ADDR:PORT" -> bytes), gone ones included.
     QMap<QString, qint64> downloadedFrom;
     QList<picker::Priority> filePriorities;
+    QList<FileSnapshot> files;
     QString trackerStatus; // the last answer or error of its tracker
 };
 

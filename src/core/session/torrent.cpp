@@ -908,6 +908,26 @@ TorrentSnapshot Torrent::snapshot() const
     s.badPieces = m_badPieces;
     s.knownPeers = int(m_candidates.size());
     s.filePriorities = m_filePriorities;
+    const FileLayout& layout = m_storage->layout();
+    s.files.reserve(layout.fileCount());
+    for (int f = 0; f < layout.fileCount(); ++f) {
+        FileSnapshot file;
+        file.path = layout.file(f).path;
+        file.size = layout.file(f).length;
+        file.priority = m_filePriorities.value(f, picker::Priority::Normal);
+        // The file's share of each verified piece it touches.
+        const qint64 start = layout.fileOffset(f);
+        const qint64 end = start + file.size;
+        const storage::PieceRange pieces = layout.piecesOfFile(f);
+        for (int piece = pieces.first; piece < pieces.last; ++piece) {
+            if (!have().test(piece))
+                continue;
+            const qint64 pieceStart = layout.pieceOffset(piece);
+            file.done +=
+                std::min(end, pieceStart + layout.pieceSize(piece)) - std::max(start, pieceStart);
+        }
+        s.files.append(file);
+    }
     s.bannedPeers = QStringList(m_bannedKeys.begin(), m_bannedKeys.end());
     s.bannedPeers.sort();
     s.downloadedFrom = m_downloadedFrom;
