@@ -1239,6 +1239,45 @@
     </message>
 </context>
 <context>
+    <name>TrackerError</name>
+    <message>
+        <source>Cannot reach the tracker at %1. Check the connection, or try again later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker at %1 cannot answer right now. Try again later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker asks to log in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too many requests. Wait a little, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker did not accept the request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server at %1 does not answer like a Swarmshare tracker. Check the address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker refused the request (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tracker says: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TrackerVerb</name>
     <message>
         <source>Run the tracker without a window (also: swarmshare --tracker --help).</source>
@@ -1636,10 +1675,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The tracker at %1 cannot answer right now. Try again later.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Wrong username or password.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1648,27 +1683,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Too many attempts. Wait a little, then try again.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>The tracker did not accept these details.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The server at %1 does not answer like a Swarmshare tracker. Check the address.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The tracker refused the request (%1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The tracker says: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Details: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2072,43 +2087,7 @@ Info-hash: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot reach the tracker at %1. Check the connection, or try again later.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The tracker at %1 cannot answer right now. Try again later.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The tracker asks to log in again.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Too many requests. Wait a little, then try again.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>The tracker no longer has this file.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The tracker did not accept the request.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The server at %1 does not answer like a Swarmshare tracker.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The tracker refused the request (%1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The tracker says: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Details: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -1237,6 +1237,45 @@
     </message>
 </context>
 <context>
+    <name>TrackerError</name>
+    <message>
+        <source>Cannot reach the tracker at %1. Check the connection, or try again later.</source>
+        <translation>Không kết nối được tracker tại %1. Hãy kiểm tra kết nối, hoặc thử lại sau.</translation>
+    </message>
+    <message>
+        <source>The tracker at %1 cannot answer right now. Try again later.</source>
+        <translation>Tracker tại %1 hiện không trả lời được. Hãy thử lại sau.</translation>
+    </message>
+    <message>
+        <source>The tracker asks to log in again.</source>
+        <translation>Tracker yêu cầu đăng nhập lại.</translation>
+    </message>
+    <message>
+        <source>Too many requests. Wait a little, then try again.</source>
+        <translation>Quá nhiều yêu cầu. Hãy đợi một lát rồi thử lại.</translation>
+    </message>
+    <message>
+        <source>The tracker did not accept the request.</source>
+        <translation>Tracker không chấp nhận yêu cầu.</translation>
+    </message>
+    <message>
+        <source>The server at %1 does not answer like a Swarmshare tracker. Check the address.</source>
+        <translation>Máy chủ tại %1 không trả lời như một tracker Swarmshare. Hãy kiểm tra địa chỉ.</translation>
+    </message>
+    <message>
+        <source>The tracker refused the request (%1).</source>
+        <translation>Tracker từ chối yêu cầu (%1).</translation>
+    </message>
+    <message>
+        <source>The tracker says: %1</source>
+        <translation>Tracker cho biết: %1</translation>
+    </message>
+    <message>
+        <source>Details: %1</source>
+        <translation>Chi tiết: %1</translation>
+    </message>
+</context>
+<context>
     <name>TrackerVerb</name>
     <message>
         <source>Run the tracker without a window (also: swarmshare --tracker --help).</source>
@@ -1635,10 +1674,6 @@
         <translation>Không kết nối được tracker tại %1. Hãy kiểm tra địa chỉ, hoặc chạy một tracker trên máy này.</translation>
     </message>
     <message>
-        <source>The tracker at %1 cannot answer right now. Try again later.</source>
-        <translation>Tracker tại %1 hiện không trả lời được. Hãy thử lại sau.</translation>
-    </message>
-    <message>
         <source>Wrong username or password.</source>
         <translation>Sai tên người dùng hoặc mật khẩu.</translation>
     </message>
@@ -1647,28 +1682,8 @@
         <translation>Tên người dùng “%1” đã có người dùng. Hãy chọn tên khác, hoặc đăng nhập nếu đó là tài khoản của bạn.</translation>
     </message>
     <message>
-        <source>Too many attempts. Wait a little, then try again.</source>
-        <translation>Thử quá nhiều lần. Hãy đợi một lát rồi thử lại.</translation>
-    </message>
-    <message>
         <source>The tracker did not accept these details.</source>
         <translation>Tracker không chấp nhận các thông tin này.</translation>
-    </message>
-    <message>
-        <source>The server at %1 does not answer like a Swarmshare tracker. Check the address.</source>
-        <translation>Máy chủ tại %1 không trả lời như một tracker Swarmshare. Hãy kiểm tra địa chỉ.</translation>
-    </message>
-    <message>
-        <source>The tracker refused the request (%1).</source>
-        <translation>Tracker từ chối yêu cầu (%1).</translation>
-    </message>
-    <message>
-        <source>The tracker says: %1</source>
-        <translation>Tracker cho biết: %1</translation>
-    </message>
-    <message>
-        <source>Details: %1</source>
-        <translation>Chi tiết: %1</translation>
     </message>
 </context>
 <context>
@@ -2067,44 +2082,8 @@ Mã băm: %2</translation>
         <translation>Đã thêm “%1” vào danh sách tải về.</translation>
     </message>
     <message>
-        <source>Cannot reach the tracker at %1. Check the connection, or try again later.</source>
-        <translation>Không kết nối được tracker tại %1. Hãy kiểm tra kết nối, hoặc thử lại sau.</translation>
-    </message>
-    <message>
-        <source>The tracker at %1 cannot answer right now. Try again later.</source>
-        <translation>Tracker tại %1 hiện không trả lời được. Hãy thử lại sau.</translation>
-    </message>
-    <message>
-        <source>The tracker asks to log in again.</source>
-        <translation>Tracker yêu cầu đăng nhập lại.</translation>
-    </message>
-    <message>
-        <source>Too many requests. Wait a little, then try again.</source>
-        <translation>Quá nhiều yêu cầu. Hãy đợi một lát rồi thử lại.</translation>
-    </message>
-    <message>
         <source>The tracker no longer has this file.</source>
         <translation>Tracker không còn tệp này.</translation>
-    </message>
-    <message>
-        <source>The tracker did not accept the request.</source>
-        <translation>Tracker không chấp nhận yêu cầu.</translation>
-    </message>
-    <message>
-        <source>The server at %1 does not answer like a Swarmshare tracker.</source>
-        <translation>Máy chủ tại %1 không trả lời như một tracker Swarmshare.</translation>
-    </message>
-    <message>
-        <source>The tracker refused the request (%1).</source>
-        <translation>Tracker từ chối yêu cầu (%1).</translation>
-    </message>
-    <message>
-        <source>The tracker says: %1</source>
-        <translation>Tracker cho biết: %1</translation>
-    </message>
-    <message>
-        <source>Details: %1</source>
-        <translation>Chi tiết: %1</translation>
     </message>
     <message>
         <source>Search files shared on the tracker</source>

@@ -2,6 +2,7 @@
 #include "gui/dialogs/logindialog.h"
 
 #include "config/config.h"
+#include "gui/trackererror.h"
 #include "tracker_client/messages.h"
 #include "tracker_client/trackerclient.h"
 #include "ui_logindialog.h"
@@ -315,39 +316,22 @@ void LoginDialog::failed(const Error& error, int status, const QString& username
 
 QString LoginDialog::describe(const Error& error, int status, const QString& username) const
 {
-    namespace code = trackerclient::errorcode;
-    const QString url = m_requestUrl.toDisplayString();
-    QString what;
-    bool fromTracker = status != 0;
-    if (error.code == QStringView(code::kUnavailable) && status == 0) {
-        what = tr("Cannot reach the tracker at %1. Check the address, or host a tracker on this "
-                  "computer.")
-                   .arg(url);
-    } else if (error.code == QStringView(code::kUnavailable)) {
-        what = tr("The tracker at %1 cannot answer right now. Try again later.").arg(url);
-    } else if (error.code == QStringView(code::kUnauthenticated)) {
-        what = tr("Wrong username or password.");
-    } else if (error.code == u"conflict") {
-        what = tr("The username “%1” is already taken. Choose another one, or log in if it is "
-                  "yours.")
-                   .arg(username);
-    } else if (error.code == QStringView(code::kRateLimited)) {
-        what = tr("Too many attempts. Wait a little, then try again.");
-    } else if (error.code == u"invalid_argument") {
-        what = tr("The tracker did not accept these details.");
-    } else if (error.code == QStringView(code::kInvalidResponse) ||
-               error.code == QStringView(code::kTooLarge)) {
-        what = tr("The server at %1 does not answer like a Swarmshare tracker. Check the address.")
-                   .arg(url);
-        fromTracker = false;
-    } else {
-        what = tr("The tracker refused the request (%1).").arg(error.code);
-    }
-    if (error.message.isEmpty())
-        return what;
-    return what + QLatin1Char('\n') +
-           (fromTracker ? tr("The tracker says: %1").arg(error.message)
-                        : tr("Details: %1").arg(error.message));
+    return TrackerError::describe(
+        error, status, m_requestUrl.toDisplayString(), [&](const QString& key) {
+            if (key == u"unreachable")
+                return tr("Cannot reach the tracker at %1. Check the address, or host a tracker "
+                          "on this computer.")
+                    .arg(m_requestUrl.toDisplayString());
+            if (key == QStringView(trackerclient::errorcode::kUnauthenticated))
+                return tr("Wrong username or password.");
+            if (key == u"conflict")
+                return tr("The username “%1” is already taken. Choose another one, or log in if "
+                          "it is yours.")
+                    .arg(username);
+            if (key == u"invalid_argument")
+                return tr("The tracker did not accept these details.");
+            return QString();
+        });
 }
 
 void LoginDialog::reject()

@@ -2,6 +2,7 @@
 #include "gui/widgets/searchpanel.h"
 
 #include "gui/models/searchmodel.h"
+#include "gui/trackererror.h"
 #include "torrent/metainfo.h"
 #include "tracker_client/trackerclient.h"
 
@@ -252,35 +253,10 @@ QString SearchPanel::statusText() const
 
 QString SearchPanel::describe(const Error& error, int status) const
 {
-    namespace code = trackerclient::errorcode;
     const QString url = m_client ? m_client->currentUrl().toDisplayString() : QString();
-    QString what;
-    bool fromTracker = status != 0;
-    if (error.code == QStringView(code::kUnavailable) && status == 0) {
-        what = tr("Cannot reach the tracker at %1. Check the connection, or try again later.")
-                   .arg(url);
-    } else if (error.code == QStringView(code::kUnavailable)) {
-        what = tr("The tracker at %1 cannot answer right now. Try again later.").arg(url);
-    } else if (error.code == QStringView(code::kUnauthenticated)) {
-        what = tr("The tracker asks to log in again.");
-    } else if (error.code == QStringView(code::kRateLimited)) {
-        what = tr("Too many requests. Wait a little, then try again.");
-    } else if (error.code == u"not_found") {
-        what = tr("The tracker no longer has this file.");
-    } else if (error.code == u"invalid_argument") {
-        what = tr("The tracker did not accept the request.");
-    } else if (error.code == QStringView(code::kInvalidResponse) ||
-               error.code == QStringView(code::kTooLarge)) {
-        what = tr("The server at %1 does not answer like a Swarmshare tracker.").arg(url);
-        fromTracker = false;
-    } else {
-        what = tr("The tracker refused the request (%1).").arg(error.code);
-    }
-    if (error.message.isEmpty())
-        return what;
-    return what + QLatin1Char('\n') +
-           (fromTracker ? tr("The tracker says: %1").arg(error.message)
-                        : tr("Details: %1").arg(error.message));
+    return TrackerError::describe(error, status, url, [](const QString& key) {
+        return key == u"not_found" ? tr("The tracker no longer has this file.") : QString();
+    });
 }
 
 void SearchPanel::showStatus(Tone tone, std::function<QString()> text)
