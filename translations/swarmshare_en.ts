@@ -1515,6 +1515,13 @@
     </message>
 </context>
 <context>
+    <name>Units</name>
+    <message>
+        <source>%1/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>VerbContext</name>
     <message>
         <source>Try &apos;swarmshare %1 --help&apos; for more information.</source>
@@ -2173,10 +2180,6 @@ Info-hash: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1/s</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>%1 (%2 sharing)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2219,10 +2222,6 @@ Info-hash: %2</source>
 </context>
 <context>
     <name>swarmshare::gui::TrayIcon</name>
-    <message>
-        <source>%1/s</source>
-        <translation type="unfinished"></translation>
-    </message>
     <message>
         <source>Swarmshare — ↓ %1 ↑ %2</source>
         <translation type="unfinished"></translation>

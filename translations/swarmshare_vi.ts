@@ -1512,6 +1512,13 @@
     </message>
 </context>
 <context>
+    <name>Units</name>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
+    </message>
+</context>
+<context>
     <name>VerbContext</name>
     <message>
         <source>Try &apos;swarmshare %1 --help&apos; for more information.</source>
@@ -2168,10 +2175,6 @@ Mã băm: %2</translation>
         <translation>%1 ngày %2 giờ</translation>
     </message>
     <message>
-        <source>%1/s</source>
-        <translation>%1/s</translation>
-    </message>
-    <message>
         <source>%1 (%2 sharing)</source>
         <translation>%1 (%2 đang chia sẻ)</translation>
     </message>
@@ -2214,10 +2217,6 @@ Mã băm: %2</translation>
 </context>
 <context>
     <name>swarmshare::gui::TrayIcon</name>
-    <message>
-        <source>%1/s</source>
-        <translation>%1/s</translation>
-    </message>
     <message>
         <source>Swarmshare — ↓ %1 ↑ %2</source>
         <translation>Swarmshare — ↓ %1 ↑ %2</translation>

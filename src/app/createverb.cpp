@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `swarmshare create PATH -o OUT.torrent`: makes a .torrent from a file or a folder.
 #include "app/verb.h"
+#include "common/units.h"
 #include "torrent/torrentcreator.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLocale>
-#include <QRegularExpression>
 #include <QSaveFile>
 #include <QUrl>
 
@@ -15,23 +15,6 @@
 namespace swarmshare::app {
 
 namespace {
-
-// "262144", "256K", "256KiB", "4M", "4MiB" -> bytes.
-std::optional<qint64> parseSize(const QString& text)
-{
-    static const QRegularExpression pattern(QStringLiteral("^(\\d{1,12})\\s*(k|kib|m|mib)?$"),
-                                            QRegularExpression::CaseInsensitiveOption);
-    const QRegularExpressionMatch match = pattern.match(text.trimmed());
-    if (!match.hasMatch())
-        return std::nullopt;
-    qint64 value = match.captured(1).toLongLong();
-    const QString unit = match.captured(2).toLower();
-    if (unit.startsWith(u'k'))
-        value *= 1024;
-    else if (unit.startsWith(u'm'))
-        value *= 1024 * 1024;
-    return value;
-}
 
 class CreateVerb final : public Verb {
     Q_DECLARE_TR_FUNCTIONS(CreateVerb)
@@ -90,7 +73,7 @@ public:
         }
         if (parser.isSet(QStringLiteral("piece-length"))) {
             const std::optional<qint64> size =
-                parseSize(parser.value(QStringLiteral("piece-length")));
+                Units::parseBytes(parser.value(QStringLiteral("piece-length")));
             if (!size)
                 return context.usageError(tr("'%1' is not a size (examples: 262144, 256K, 4M)")
                                               .arg(parser.value(QStringLiteral("piece-length"))));

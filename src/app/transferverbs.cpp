@@ -4,6 +4,7 @@
 #include "app/signalwatcher.h"
 #include "app/verb.h"
 #include "common/logging.h"
+#include "common/units.h"
 #include "session/sessionhost.h"
 #include "torrent/metainfo.h"
 
@@ -25,40 +26,6 @@ namespace {
 
 using session::SessionSnapshot;
 using session::TorrentSnapshot;
-
-// "1048576", "512K", "10M", "1G" (powers of 1024); nullopt when not one.
-std::optional<qint64> parseRate(const QString& text)
-{
-    QString digits = text.trimmed();
-    qint64 unit = 1;
-    if (!digits.isEmpty()) {
-        switch (digits.back().toUpper().unicode()) {
-        case u'K':
-            unit = 1024;
-            break;
-        case u'M':
-            unit = 1024 * 1024;
-            break;
-        case u'G':
-            unit = 1024 * 1024 * 1024;
-            break;
-        default:
-            break;
-        }
-        if (unit != 1)
-            digits.chop(1);
-    }
-    bool ok = false;
-    const qint64 value = digits.toLongLong(&ok);
-    if (!ok || value < 0 || value > (qint64(1) << 40) / unit)
-        return std::nullopt;
-    return value * unit;
-}
-
-QString humanBytes(qint64 bytes)
-{
-    return QLocale::system().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
-}
 
 class TransferVerb : public Verb {
     Q_DECLARE_TR_FUNCTIONS(TransferVerb)
@@ -172,7 +139,7 @@ private:
               std::pair{QStringLiteral("upload-limit"), &m_options.uploadRateLimit}}) {
             if (!parser.optionNames().contains(option))
                 continue;
-            const std::optional<qint64> rate = parseRate(parser.value(option));
+            const std::optional<qint64> rate = Units::parseBytes(parser.value(option));
             if (!rate)
                 return context.usageError(
                     tr("--%1 needs bytes per second, e.g. 500K or 10M").arg(option));
@@ -358,8 +325,8 @@ private:
             line = tr("%1: %2%  %3 of %4  down %5/s  up %6/s  %7 peers")
                        .arg(m_name)
                        .arg(t.progress * 100, 0, 'f', 1)
-                       .arg(humanBytes(t.wantedDone), humanBytes(t.wantedSize),
-                            humanBytes(t.downloadRate), humanBytes(t.uploadRate))
+                       .arg(Units::formatBytes(t.wantedDone), Units::formatBytes(t.wantedSize),
+                            Units::formatBytes(t.downloadRate), Units::formatBytes(t.uploadRate))
                        .arg(t.connectedPeers);
             if (t.etaSeconds >= 0)
                 line += tr("  ETA %1 s").arg(t.etaSeconds);
@@ -410,12 +377,13 @@ private:
                                 nullptr, used)
                                  .arg(m_name,
                                       complete ? tr("complete and verified") : tr("incomplete"),
-                                      humanBytes(t->downloaded))
+                                      Units::formatBytes(t->downloaded))
                                  .arg(seconds, 0, 'f', 1)
                                  .arg(t->badPieces)
                           << '\n';
         } else {
-            context.out() << tr("%1: %2 uploaded").arg(m_name, humanBytes(t->uploaded)) << '\n';
+            context.out() << tr("%1: %2 uploaded").arg(m_name, Units::formatBytes(t->uploaded))
+                          << '\n';
         }
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/mainwindow.h"
 
+#include "common/units.h"
 #include "gui/dialogs/settingsdialog.h"
 #include "gui/models/torrentmodel.h"
 #include "gui/trayicon.h"
@@ -488,8 +489,7 @@ void MainWindow::showFiles(const session::TorrentSnapshot& t)
         const session::FileSnapshot& file = t.files.at(i);
         QTreeWidgetItem* item = m_files->topLevelItem(i);
         item->setText(0, file.path);
-        item->setText(
-            1, QLocale().formattedDataSize(file.size, 1, QLocale::DataSizeTraditionalFormat));
+        item->setText(1, Units::formatBytes(file.size));
         item->setText(2, QStringLiteral("%1%").arg(
                              file.size > 0 ? 100.0 * double(file.done) / double(file.size) : 100.0,
                              0, 'f', 1));

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/trayicon.h"
 
+#include "common/units.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QEvent>
 #include <QIcon>
-#include <QLocale>
 #include <QMenu>
 #include <QSystemTrayIcon>
 
@@ -14,12 +15,6 @@ namespace swarmshare::gui {
 namespace {
 
 constexpr int kMessageMs = 5000;
-
-QString rate(qint64 bytesPerSecond)
-{
-    return TrayIcon::tr("%1/s").arg(
-        QLocale().formattedDataSize(bytesPerSecond, 1, QLocale::DataSizeTraditionalFormat));
-}
 
 } // namespace
 
@@ -77,7 +72,8 @@ void TrayIcon::setRates(qint64 downloadRate, qint64 uploadRate)
 
 QString TrayIcon::toolTip() const
 {
-    return tr("Swarmshare — ↓ %1 ↑ %2").arg(rate(m_downloadRate), rate(m_uploadRate));
+    return tr("Swarmshare — ↓ %1 ↑ %2")
+        .arg(Units::formatRate(m_downloadRate), Units::formatRate(m_uploadRate));
 }
 
 void TrayIcon::setWindowShown(bool shown)

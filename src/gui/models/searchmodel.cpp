@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/models/searchmodel.h"
 
+#include "common/units.h"
+
 #include <QLocale>
 
 namespace swarmshare::gui {
@@ -56,7 +58,7 @@ QVariant SearchModel::data(const QModelIndex& index, int role) const
         case Name:
             return file.name;
         case Size:
-            return QLocale().formattedDataSize(file.size, 1, QLocale::DataSizeTraditionalFormat);
+            return Units::formatBytes(file.size);
         case Seeders:
             return QLocale().toString(file.seeders);
         case Leechers:

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/models/torrentmodel.h"
 
+#include "common/units.h"
+
 #include <QApplication>
 #include <QHash>
-#include <QLocale>
 #include <QStyle>
 #include <QStyleOptionProgressBar>
 
@@ -13,11 +14,6 @@ using session::TorrentSnapshot;
 using session::TorrentState;
 
 namespace {
-
-QString sizeText(qint64 bytes)
-{
-    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
-}
 
 double ratioOf(const TorrentSnapshot& t)
 {
@@ -65,7 +61,7 @@ QString TorrentModel::etaText(qint64 seconds)
 
 QString TorrentModel::rateText(qint64 bytesPerSecond)
 {
-    return bytesPerSecond > 0 ? tr("%1/s").arg(sizeText(bytesPerSecond)) : QString();
+    return bytesPerSecond > 0 ? Units::formatRate(bytesPerSecond) : QString();
 }
 
 void TorrentModel::update(const QList<TorrentSnapshot>& torrents)
@@ -167,7 +163,7 @@ QVariant TorrentModel::data(const QModelIndex& index, int role) const
         case Name:
             return t.name;
         case Size:
-            return sizeText(t.wantedSize);
+            return Units::formatBytes(t.wantedSize);
         case Progress:
             return QStringLiteral("%1%").arg(t.progress * 100, 0, 'f', 1);
         case Status:
