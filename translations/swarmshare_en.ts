@@ -1300,10 +1300,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>cannot read %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>the secret in %1 is shorter than 16 characters</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1459,10 +1455,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>cannot read the password file %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>the password file %1 is empty</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1525,6 +1517,10 @@
     <name>VerbContext</name>
     <message>
         <source>Try &apos;swarmshare %1 --help&apos; for more information.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1298,10 +1298,6 @@
         <translation>đối số không mong đợi &apos;%1&apos;</translation>
     </message>
     <message>
-        <source>cannot read %1: %2</source>
-        <translation>không đọc được %1: %2</translation>
-    </message>
-    <message>
         <source>the secret in %1 is shorter than 16 characters</source>
         <translation>khóa bí mật trong %1 ngắn hơn 16 ký tự</translation>
     </message>
@@ -1457,10 +1453,6 @@
         <translation>--user cần một tracker: --tracker URL</translation>
     </message>
     <message>
-        <source>cannot read the password file %1: %2</source>
-        <translation>không đọc được tệp mật khẩu %1: %2</translation>
-    </message>
-    <message>
         <source>the password file %1 is empty</source>
         <translation>tệp mật khẩu %1 trống</translation>
     </message>
@@ -1523,6 +1515,10 @@
     <message>
         <source>Try &apos;swarmshare %1 --help&apos; for more information.</source>
         <translation>Hãy chạy &apos;swarmshare %1 --help&apos; để biết thêm.</translation>
+    </message>
+    <message>
+        <source>cannot read %1: %2</source>
+        <translation>không đọc được %1: %2</translation>
     </message>
 </context>
 <context>

@@ -8,7 +8,6 @@
 #include "tracker/tracker.h"
 
 #include <QDir>
-#include <QFile>
 #include <QHostAddress>
 #include <QUrl>
 
@@ -36,11 +35,10 @@ bool parseListen(const QString& text, QHostAddress* address, quint16* port)
 // The shared HA secret: the first line of a file, at least 16 characters.
 Result<QByteArray> readSecret(const QString& path)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return makeError(QCoreApplication::translate("TrackerVerb", "cannot read %1: %2")
-                             .arg(path, file.errorString()));
-    const QByteArray secret = file.read(4096).split('\n').constFirst().trimmed();
+    Result<QByteArray> line = readFirstLine(path);
+    if (!line)
+        return line.error();
+    const QByteArray secret = line->trimmed();
     if (secret.size() < 16)
         return makeError(QCoreApplication::translate(
                              "TrackerVerb", "the secret in %1 is shorter than 16 characters")

@@ -10,7 +10,6 @@
 
 #include <QDir>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -173,12 +172,10 @@ private:
             }
             if (trackers.isEmpty())
                 return context.usageError(tr("--user needs a tracker: --tracker URL"));
-            QFile file(passwordFile);
-            if (!file.open(QIODevice::ReadOnly))
-                return context.failure(tr("cannot read the password file %1: %2")
-                                           .arg(passwordFile, file.errorString()));
-            const QByteArray line = file.read(4096).split('\n').constFirst();
-            m_options.password = QString::fromUtf8(line).remove(QLatin1Char('\r'));
+            const Result<QByteArray> line = readFirstLine(passwordFile);
+            if (!line)
+                return context.failure(line.error().message);
+            m_options.password = QString::fromUtf8(*line);
             if (m_options.password.isEmpty())
                 return context.failure(tr("the password file %1 is empty").arg(passwordFile));
             m_options.username = user;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/verb.h"
 
+#include <QFile>
+
 #include <cstdio>
 
 namespace swarmshare::app {
@@ -41,6 +43,17 @@ void VerbContext::drawProgress(const QString& line)
     // Carriage return, the text, clear to the end of the line: one line redrawn in place.
     m_err << '\r' << line << "\x1b[K";
     m_err.flush();
+}
+
+Result<QByteArray> readFirstLine(const QString& path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return makeError(VerbContext::tr("cannot read %1: %2").arg(path, file.errorString()));
+    QByteArray line = file.readLine(4096);
+    while (line.endsWith('\n') || line.endsWith('\r'))
+        line.chop(1);
+    return line;
 }
 
 std::vector<std::unique_ptr<Verb>> makeVerbs()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "common/result.h"
 #include "config/config.h"
 
 #include <QCommandLineParser>
@@ -62,6 +63,10 @@ private:
     QTextStream m_out;
     QTextStream m_err;
 };
+
+// The first line of a small file holding a secret (a password file, the shared HA secret),
+// without its line ending; an error naming the file when it cannot be read.
+Result<QByteArray> readFirstLine(const QString& path);
 
 // One command of `swarmshare VERB ...`. Each verb declares its options and runs to an exit
 // status; verbs that need an event loop run QCoreApplication::exec() themselves.
