@@ -126,7 +126,6 @@ struct TorrentSnapshot {
     qint64 downloadRate = 0, uploadRate = 0;
     qint64 downloaded = 0, uploaded = 0; // payload bytes this session
     qint64 etaSeconds = -1;              // -1: unknown
-    qint64 activeSeconds = 0;            // since the download started (not counting the check)
     int badPieces = 0;
     int connectedPeers = 0, connectedSeeds = 0, knownPeers = 0;
     QList<PeerSnapshot> peers;

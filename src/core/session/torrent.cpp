@@ -472,8 +472,8 @@ void Torrent::detach(quint64 id, const QString& reason)
         m_availability.removePeer(peer->has);
         m_picker->availabilityChanged();
     }
-    m_picker->releasePeer(id);
-    m_requestsInFlight -= int(peer->requests.size());
+    const bool hadRequests = !peer->requests.isEmpty();
+    forgetRequests(*peer);
     if (auto candidate = m_candidates.find(peer->key); candidate != m_candidates.end()) {
         candidate->connected = false;
         // A peer that gave us data is worth reconnecting to soon; one that did not, later.
@@ -484,7 +484,7 @@ void Torrent::detach(quint64 id, const QString& reason)
             m_candidates.erase(candidate);
     }
     // Blocks it had requested are missing again: other peers take them on their next refill.
-    if (!m_shutdown && !peer->requests.isEmpty()) {
+    if (!m_shutdown && hadRequests) {
         for (auto& [otherId, other] : m_peers)
             refill(*other);
     }
@@ -557,14 +557,19 @@ void Torrent::maybeUnchoke(Peer& peer)
 void Torrent::cancelAllRequests(Peer& peer)
 {
     // The peer choked us: by BEP 3 it discarded our requests, so they are missing again.
-    m_picker->releasePeer(peer.id);
-    m_requestsInFlight -= int(peer.requests.size());
-    peer.requests.clear();
-    peer.wantedSinceMs = -1;
+    forgetRequests(peer);
     for (auto& [id, other] : m_peers) {
         if (other.get() != &peer)
             refill(*other);
     }
+}
+
+void Torrent::forgetRequests(Peer& peer)
+{
+    m_picker->releasePeer(peer.id);
+    m_requestsInFlight -= int(peer.requests.size());
+    peer.requests.clear();
+    peer.wantedSinceMs = -1;
 }
 
 void Torrent::refill(Peer& peer, qint64 budgetBytes)
@@ -797,10 +802,7 @@ void Torrent::secondTick()
                 peer.connection->sendCancel(piece, qint64(block) * kBlock,
                                             m_storage->layout().blockSize(piece, block));
             }
-            m_picker->releasePeer(peer.id);
-            m_requestsInFlight -= int(peer.requests.size());
-            peer.requests.clear();
-            peer.wantedSinceMs = -1;
+            forgetRequests(peer);
         }
         if (isFinished() && peer.seeder)
             drop.append(id);
@@ -904,7 +906,6 @@ TorrentSnapshot Torrent::snapshot() const
     s.uploaded = m_upload.total;
     if (m_state == TorrentState::Downloading && m_download.rate > 0)
         s.etaSeconds = (s.wantedSize - s.wantedDone) / m_download.rate;
-    s.activeSeconds = m_startedAtMs >= 0 ? (nowMs() - m_startedAtMs) / 1000 : 0;
     s.badPieces = m_badPieces;
     s.knownPeers = int(m_candidates.size());
     s.filePriorities = m_filePriorities;

@@ -189,6 +189,9 @@ private:
     void refill(Peer& peer, qint64 budgetBytes = -1);
     void pumpUploads(Peer& peer, qint64 budgetBytes = -1);
     void cancelAllRequests(Peer& peer);
+    // Our requests to the peer are void (choke, timeout, disconnect): the picker has those blocks
+    // missing again.
+    void forgetRequests(Peer& peer);
     void computePiecePriorities();
     void maybeUnchoke(Peer& peer);
     qint64 nowMs() const { return m_clock.elapsed(); }
@@ -236,7 +239,6 @@ private:
     };
     QHash<QString, Candidate> m_candidates;
     QList<quint64> m_leaseIds;
-    qint64 m_lastNeedPeersMs = -1;
 
     // Peers (by key) that sent blocks of each piece not verified yet.
     std::unordered_map<int, QSet<QString>> m_contributors;
