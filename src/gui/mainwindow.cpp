@@ -38,6 +38,7 @@
 #include <QUrl>
 #include <QtConcurrent>
 
+#include <atomic>
 #include <swarmshare/version.h>
 
 Q_LOGGING_CATEGORY(lcGui, "swarmshare.gui")
@@ -568,20 +569,19 @@ void MainWindow::share(const QString& path)
     options.sourcePath = info.absoluteFilePath();
     options.trackers = announceUrls(m_config);
     auto creator = std::make_shared<torrent::TorrentCreator>(options);
-    if (Result<void> prepared = creator->prepare(); !prepared)
-        return fail(prepared.error().message);
-
-    // Hashing runs on the thread pool; the dialog follows it and can cancel it.
+    // Listing (a folder may hold many thousands of files) and hashing both run on the thread
+    // pool; the dialog follows them and can cancel them. The total is published once listed.
+    auto total = std::make_shared<std::atomic<qint64>>(0);
     auto* progress =
-        new QProgressDialog(tr("Hashing %1...").arg(creator->name()), tr("Cancel"), 0, 1000, this);
+        new QProgressDialog(tr("Hashing %1...").arg(info.fileName()), tr("Cancel"), 0, 1000, this);
     progress->setWindowModality(Qt::WindowModal);
     progress->setMinimumDuration(400);
     progress->setAttribute(Qt::WA_DeleteOnClose);
     connect(progress, &QProgressDialog::canceled, this, [creator] { creator->cancel(); });
     auto* poll = new QTimer(progress);
-    connect(poll, &QTimer::timeout, progress, [progress, creator] {
-        if (creator->totalBytes() > 0)
-            progress->setValue(int(creator->bytesHashed() * 1000 / creator->totalBytes()));
+    connect(poll, &QTimer::timeout, progress, [progress, creator, total] {
+        if (const qint64 bytes = total->load(); bytes > 0)
+            progress->setValue(int(creator->bytesHashed() * 1000 / bytes));
     });
     poll->start(100);
     auto* watcher = new QFutureWatcher<Result<torrent::CreatedTorrent>>(this);
@@ -610,7 +610,12 @@ void MainWindow::share(const QString& path)
                 addTorrentBytes(created->torrentFile, creator->root(), true);
                 Q_EMIT shareFinished(path, true, QString());
             });
-    watcher->setFuture(QtConcurrent::run([creator] { return creator->create(); }));
+    watcher->setFuture(QtConcurrent::run([creator, total]() -> Result<torrent::CreatedTorrent> {
+        if (Result<void> prepared = creator->prepare(); !prepared)
+            return prepared.error();
+        total->store(creator->totalBytes());
+        return creator->create();
+    }));
 }
 
 void MainWindow::showAbout()
