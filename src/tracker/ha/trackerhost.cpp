@@ -22,13 +22,6 @@ QUrl urlOf(const QHostAddress& address, quint16 port)
     return url;
 }
 
-bool operator==(const TrackerHost::State& a, const TrackerHost::State& b)
-{
-    return a.active == b.active && a.mainState == b.mainState && a.backupState == b.backupState &&
-           a.epoch == b.epoch && a.seq == b.seq && a.backupLagMs == b.backupLagMs &&
-           a.peers == b.peers && a.files == b.files && a.switches == b.switches;
-}
-
 } // namespace
 
 TrackerHost::TrackerHost(Options options, QObject* parent)

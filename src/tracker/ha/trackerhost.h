@@ -47,6 +47,8 @@ public:
         int peers = 0;
         int files = 0;
         int switches = 0;
+
+        friend bool operator==(const State&, const State&) = default;
     };
 
     explicit TrackerHost(Options options, QObject* parent = nullptr);
