@@ -15,23 +15,19 @@ runs=${2:-3}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 swarmshare=${SWARMSHARE:-$here/build/bin/swarmshare}
 probe=${SWARMSHARE_BENCH_GUI:-$here/build/bin/swarmshare-bench-gui}
-die() { printf 'bench/gui: error: %s\n' "$*" >&2; exit 1; }
+bench_name="gui"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ -x "$swarmshare" ] || die "$swarmshare is missing: build it first (./setup.sh)"
 [ -x "$probe" ] || die "$probe is missing: build it first (./setup.sh)"
 
-work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/swarmshare-bench-gui.XXXXXX")
-seeder=
-cleanup() {
-    [ -n "$seeder" ] && kill "$seeder" 2>/dev/null && wait "$seeder" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 mkdir -p "$work/data"
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/data/payload.bin"
 HOME=$work/home "$swarmshare" create "$work/data/payload.bin" -o "$work/payload.torrent" >/dev/null
 HOME=$work/seed "$swarmshare" seed "$work/payload.torrent" --data "$work/data" --port 0 \
     2>"$work/seed.err" &
-seeder=$!
+pids+=("$!")
 for _ in $(seq 100); do grep -q "is now seeding" "$work/seed.err" 2>/dev/null && break; sleep 0.1; done
 port=$(grep -o 'listening for peers on port [0-9]*' "$work/seed.err" | head -1 | grep -o '[0-9]*$')
 [ -n "$port" ] || die "the seeder did not start"
@@ -46,5 +42,4 @@ for ((r = 1; r <= runs; r++)); do
     p99s+=("$(grep -o 'p99_ms=[0-9.]*' <<<"$line" | cut -d= -f2)")
     rates+=("$(grep -o 'mbps=[0-9.]*' <<<"$line" | cut -d= -f2)")
 done
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "  median: $(printf '%s\n' "${rates[@]}" | median) MB/s, GUI timer lateness p99 $(printf '%s\n' "${p99s[@]}" | median) ms (goal < 50 ms)"

@@ -22,8 +22,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 swarmshare=${SWARMSHARE:-$here/build/bin/swarmshare}
 peers=${PEERS:-5000}
 swarms=${SWARMS:-100}
-die() { printf 'bench/ha: error: %s\n' "$*" >&2; exit 1; }
-need() { command -v "$1" >/dev/null || die "$1 is missing: install the Debian package '$2'"; }
+bench_name="ha"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need wrk wrk
 need curl curl
 need python3 python3
@@ -32,21 +33,14 @@ need bc bc
 [[ $load_seconds =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]] ||
     die "usage: bench/ha.sh [LOAD_SECONDS] [RUNS]"
 
-work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/swarmshare-bench-ha.XXXXXX")
-declare -A pid=()
-cleanup() {
-    for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    for p in "${pid[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
+declare -A pid=() # by role, for the kills; every PID is also in pids (stopped at exit)
 printf 'a secret shared by main, backup and proxy\n' >"$work/secret"
 cat >"$work/config.json" <<'EOF'
 {"trackerServer": {"heartbeatInterval": 30, "requestsPerSecondPerAddress": 0,
                    "trustedProxies": ["127.0.0.1"]}}
 EOF
 
-now_ms() { date +%s%3N; }
 # start ROLE PORT ARGS...: starts a role in the background and waits for its line; its port is
 # then in $started_port (not printed: a subshell would lose the PID).
 start() {
@@ -58,6 +52,7 @@ start() {
         --listen "127.0.0.1:$port" --db "sqlite:$work/$role/tracker.db" \
         --secret-file "$work/secret" "$@" >"$work/$role.out" 2>>"$work/$role.err" &
     pid[$role]=$!
+    pids+=("$!")
     for _ in $(seq 100); do
         if grep -q "listening on" "$work/$role.out" 2>/dev/null; then
             started_port=$(grep -o '[0-9]*$' "$work/$role.out" | head -1)
@@ -70,8 +65,6 @@ start() {
 field() { # field URL KEY: a field of a /health answer ("" when it does not answer)
     curl -s --max-time 1 "$1/health" | grep -o "\"$2\":[^,}]*" | cut -d: -f2- | tr -d '"' || true
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-percentile() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }'; }
 
 start main 0
 main_port=$started_port

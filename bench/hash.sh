@@ -12,18 +12,20 @@ size_mib=${1:-1024}
 runs=${2:-5}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 swarmshare=${SWARMSHARE:-$here/build/bin/swarmshare}
-for tool in sha1sum /usr/bin/time "$swarmshare"; do
-    command -v "$tool" >/dev/null || { echo "bench/hash: $tool is missing" >&2; exit 1; }
-done
+bench_name="hash"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need sha1sum coreutils
+need /usr/bin/time time
+need bc bc
+[ -x "$swarmshare" ] || die "$swarmshare is missing: build it first (./setup.sh)"
 
-work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/swarmshare-bench-hash.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+bench_workdir
 data=$work/data.bin
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$data"
 cat "$data" >/dev/null # into the page cache: both tools then measure hashing, not the disk
 
 now() { date +%s.%N; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 sha_times=() ss_times=() ss_rss=()
 for ((i = 1; i <= runs; i++)); do

@@ -29,10 +29,9 @@ limit=${TIMEOUT:-600}
 heap_runs=${HEAP:-1}
 seeder_count=4
 
-die() { printf 'bench/swarm: error: %s\n' "$*" >&2; exit 1; }
-need() { # need TOOL DEBIAN_PACKAGE
-    command -v "$1" >/dev/null || die "$1 is missing: install the Debian package '$2'"
-}
+bench_name="swarm"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need /usr/bin/time time
 need timeout coreutils
 need cmp diffutils
@@ -49,29 +48,11 @@ fi
 [[ $size_mib =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ && $limit =~ ^[1-9][0-9]*$ ]] ||
     die "usage: bench/swarm.sh [SIZE_MIB] [RUNS]"
 
-work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/swarmshare-bench-swarm.XXXXXX")
-pids=()
-cleanup() {
-    local status=$? pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    if [ "${KEEP:-0}" = 1 ] || [ "$status" -ne 0 ]; then
-        echo "bench/swarm: logs kept in $work" >&2
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir
 
 swarmshare=$work/swarmshare
 cp "$swarmshare_src" "$swarmshare"
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 maximum() { sort -g | tail -n 1; }
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 # json FILE KEY: a field of the last JSON object line in FILE (true/false as True/False).

@@ -34,10 +34,9 @@ scale_peers=${SCALE_PEERS:-100000}
 scale_files=${SCALE_FILES:-10000}
 scale_queries=${SCALE_QUERIES:-3000}
 
-die() { printf 'bench/tracker: error: %s\n' "$*" >&2; exit 1; }
-need() { # need TOOL DEBIAN_PACKAGE
-    command -v "$1" >/dev/null || die "$1 is missing: install the Debian package '$2' (./setup.sh test installs it)"
-}
+bench_name="tracker"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need wrk wrk
 need opentracker opentracker
 need taskset util-linux
@@ -48,24 +47,7 @@ need awk mawk
 [ -x "$helper" ] || die "$helper is missing: build it first (./setup.sh, or cmake --build build --target swarmshare-bench-tracker)"
 [[ $seconds =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]] || die "usage: bench/tracker.sh [SECONDS] [RUNS]"
 
-work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/swarmshare-bench-tracker.XXXXXX")
-pids=()
-cleanup() {
-    local status=$? pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    if [ "${KEEP:-0}" = 1 ] || [ "$status" -ne 0 ]; then
-        echo "bench/tracker: logs and raw output kept in $work" >&2
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir
 
 # Pinning: on 2+ cores the trackers get the last CPU and the load generators the others, so
 # that client and server never fight for one core (both trackers answer on one thread).
@@ -108,7 +90,6 @@ run_bg() { # run_bg OUT COMMAND...
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime + stime
 ticks_per_second=$(getconf CLK_TCK)
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; } # field NAME "RESULT a=1 b=2"
 
