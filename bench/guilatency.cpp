@@ -31,7 +31,9 @@ int main(int argc, char* argv[])
         torrent::Metainfo::readFile(QString::fromLocal8Bit(argv[1]));
     const std::optional<session::Endpoint> seeder =
         session::parseEndpoint(QString::fromLocal8Bit(argv[3]));
-    if (!metainfo || !seeder) {
+    const Result<torrent::Metainfo> meta = metainfo ? torrent::Metainfo::parse(*metainfo)
+                                                    : Result<torrent::Metainfo>(metainfo.error());
+    if (!meta || !seeder) {
         std::fprintf(stderr, "bad arguments\n");
         return 2;
     }
@@ -69,10 +71,10 @@ int main(int argc, char* argv[])
         lateness.append(std::max(0.0, double(elapsed) / 1e6 - 10.0));
     });
     probe.start(10);
-    qint64 bytes = 0;
+    // The size comes from the .torrent: a small download can finish before the first snapshot.
+    const qint64 bytes = meta->totalLength();
     QObject::connect(&engine, &session::SessionHost::torrentFinished, [&] {
         const double seconds = double(clock.elapsed()) / 1000.0;
-        bytes = engine.lastSnapshot().torrents.value(0).totalSize;
         probe.stop();
         std::sort(lateness.begin(), lateness.end());
         auto at = [&](double p) {
