@@ -116,10 +116,7 @@ void PeerConnection::disconnectFromPeer(const QString& reason)
 
 QString PeerConnection::describe() const
 {
-    const QString host = m_address.protocol() == QAbstractSocket::IPv6Protocol
-                             ? QStringLiteral("[%1]").arg(m_address.toString())
-                             : m_address.toString();
-    return QStringLiteral("%1:%2").arg(host).arg(m_port);
+    return endpointText(m_address, m_port);
 }
 
 void PeerConnection::onConnected()

@@ -9,17 +9,9 @@
 
 namespace swarmshare::session {
 
-QString endpointKey(const QHostAddress& address, quint16 port)
-{
-    const QHostAddress plain = plainAddress(address);
-    if (plain.protocol() == QAbstractSocket::IPv6Protocol)
-        return QStringLiteral("[%1]:%2").arg(plain.toString()).arg(port);
-    return QStringLiteral("%1:%2").arg(plain.toString()).arg(port);
-}
-
 QString Endpoint::key() const
 {
-    return endpointKey(address, port);
+    return endpointText(address, port);
 }
 
 std::optional<Endpoint> parseEndpoint(const QString& text)

@@ -29,8 +29,6 @@ struct Endpoint {
     }
 };
 
-// "ADDR:PORT" or "[V6]:PORT".
-QString endpointKey(const QHostAddress& address, quint16 port);
 // Parses "ADDR:PORT" / "[V6]:PORT"; nullopt when it is not one.
 std::optional<Endpoint> parseEndpoint(const QString& text);
 

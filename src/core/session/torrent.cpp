@@ -2,6 +2,7 @@
 #include "session/torrent.h"
 
 #include "common/logging.h"
+#include "common/netaddress.h"
 #include "session/session.h"
 #include "storage/filelayout.h"
 
@@ -380,7 +381,7 @@ void Torrent::adoptIncoming(PeerConnection* connection)
 void Torrent::attach(PeerConnection* connection, bool incoming)
 {
     connection->disconnect(this);
-    const QString key = endpointKey(connection->address(), connection->port());
+    const QString key = endpointText(connection->address(), connection->port());
     const QByteArray peerId = connection->remotePeerId();
     QString refusal;
     if (!isActive())
