@@ -668,6 +668,13 @@
     </message>
 </context>
 <context>
+    <name>JsonReader</name>
+    <message>
+        <source>field &apos;%1&apos; is missing or has the wrong type</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>LiveFeed</name>
     <message>
         <source>the tracker&apos;s live feed sent an unexpected message: %1</source>
@@ -1215,10 +1222,6 @@
     <name>TrackerClient</name>
     <message>
         <source>the tracker sent an unexpected answer: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>field &apos;%1&apos; is missing or has the wrong type</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

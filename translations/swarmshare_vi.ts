@@ -668,6 +668,13 @@
     </message>
 </context>
 <context>
+    <name>JsonReader</name>
+    <message>
+        <source>field &apos;%1&apos; is missing or has the wrong type</source>
+        <translation>trường &apos;%1&apos; bị thiếu hoặc sai kiểu</translation>
+    </message>
+</context>
+<context>
     <name>LiveFeed</name>
     <message>
         <source>the tracker&apos;s live feed sent an unexpected message: %1</source>
@@ -1214,10 +1221,6 @@
     <message>
         <source>the tracker sent an unexpected answer: %1</source>
         <translation>tracker gửi phản hồi không mong đợi: %1</translation>
-    </message>
-    <message>
-        <source>field &apos;%1&apos; is missing or has the wrong type</source>
-        <translation>trường &apos;%1&apos; bị thiếu hoặc sai kiểu</translation>
     </message>
     <message>
         <source>not JSON (%1)</source>

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tracker_client/messages.h"
 
+#include "common/jsonreader.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -33,86 +35,14 @@ Error invalid(const QString& problem)
 
 // Reads the fields of one answer object. A missing or mistyped field records the first
 // problem and yields a default, so a decoder reads all its fields and checks once at the end.
-class Reader {
+// The strict field reader, with this API's shapes: 40-hex hashes, ISO times, and the error an
+// answer out of shape makes.
+class Reader : public JsonReader {
 public:
-    explicit Reader(QJsonObject object, QString where = {})
-        : m_object(std::move(object))
-        , m_where(std::move(where))
-    {}
-
-    QString string(const QString& key)
-    {
-        const QJsonValue value = m_object.value(key);
-        if (!value.isString())
-            fail(key);
-        return value.toString();
-    }
-
-    qint64 integer(const QString& key, qint64 minimum = 0)
-    {
-        const QJsonValue value = m_object.value(key);
-        const double number = value.toDouble(-1);
-        if (!value.isDouble() || std::floor(number) != number || number < double(minimum) ||
-            number > 9.0e15) {
-            fail(key);
-            return minimum;
-        }
-        return qint64(number);
-    }
-
-    bool boolean(const QString& key)
-    {
-        const QJsonValue value = m_object.value(key);
-        if (!value.isBool())
-            fail(key);
-        return value.toBool();
-    }
-
-    QByteArray hash(const QString& key)
-    {
-        const QString text = string(key);
-        const QByteArray bytes = QByteArray::fromHex(text.toLatin1());
-        if (text.size() != 40 || bytes.size() != 20 || hex(bytes) != text.toLower())
-            fail(key);
-        return bytes;
-    }
-
-    QDateTime time(const QString& key)
-    {
-        const QDateTime parsed = QDateTime::fromString(string(key), Qt::ISODate);
-        if (!parsed.isValid())
-            fail(key);
-        return parsed;
-    }
-
-    QJsonObject object(const QString& key)
-    {
-        if (!m_object.value(key).isObject())
-            fail(key);
-        return m_object.value(key).toObject();
-    }
-
-    QJsonArray array(const QString& key)
-    {
-        if (!m_object.value(key).isArray())
-            fail(key);
-        return m_object.value(key).toArray();
-    }
-
-    void fail(const QString& key)
-    {
-        if (m_problem.isEmpty())
-            m_problem = Text::tr("field '%1' is missing or has the wrong type")
-                            .arg(m_where.isEmpty() ? key : m_where + QLatin1Char('.') + key);
-    }
-
-    bool failed() const { return !m_problem.isEmpty(); }
-    Error error() const { return invalid(m_problem); }
-
-private:
-    QJsonObject m_object;
-    QString m_where;
-    QString m_problem;
+    using JsonReader::JsonReader;
+    QByteArray hash(const QString& key) { return hex(key, 20); }
+    QDateTime time(const QString& key) { return isoTime(key); }
+    Error error() const { return invalid(problem()); }
 };
 
 Result<QJsonDocument> parseJson(const QByteArray& body)

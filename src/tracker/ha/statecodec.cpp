@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tracker/ha/statecodec.h"
 
+#include "common/jsonreader.h"
+
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QTimeZone>
@@ -24,89 +26,38 @@ qint64 msOf(const QDateTime& time)
     return time.isValid() ? time.toMSecsSinceEpoch() : 0;
 }
 
-// Reads fields of one object, remembering the first problem, so that decoding reads as a list of
-// fields and one check at the end.
-class Reader {
+// The strict field reader with replication's shapes (hex ids, base64 bytes, times in ms) and
+// its error: a malformed delta stops replication with a message naming the object and field.
+class Reader : public JsonReader {
 public:
     Reader(const QJsonObject& json, const char* what)
-        : m_json(json)
+        : JsonReader(json)
         , m_what(what)
     {}
 
-    qint64 integer(const char* key)
+    qint64 integer(const char* key, qint64 minimum = 0)
     {
-        const QJsonValue value = m_json.value(QLatin1String(key));
-        if (!value.isDouble())
-            fail(key);
-        return value.toInteger();
+        return JsonReader::integer(QLatin1String(key), minimum);
     }
-    QString string(const char* key)
-    {
-        const QJsonValue value = m_json.value(QLatin1String(key));
-        if (!value.isString())
-            fail(key);
-        return value.toString();
-    }
-    bool boolean(const char* key)
-    {
-        const QJsonValue value = m_json.value(QLatin1String(key));
-        if (!value.isBool())
-            fail(key);
-        return value.toBool();
-    }
-    QByteArray hexBytes(const char* key, int size)
-    {
-        const QByteArray bytes = QByteArray::fromHex(string(key).toLatin1());
-        if (size > 0 && bytes.size() != size)
-            fail(key);
-        return bytes;
-    }
-    QByteArray base64Bytes(const char* key)
-    {
-        const auto decoded = QByteArray::fromBase64Encoding(
-            string(key).toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
-        if (!decoded)
-            fail(key);
-        return decoded.decoded;
-    }
-    QDateTime time(const char* key)
-    {
-        const qint64 ms = integer(key);
-        return ms == 0 ? QDateTime() : QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc());
-    }
-    QJsonArray array(const char* key)
-    {
-        const QJsonValue value = m_json.value(QLatin1String(key));
-        if (!value.isArray())
-            fail(key);
-        return value.toArray();
-    }
-    QJsonObject object(const char* key)
-    {
-        const QJsonValue value = m_json.value(QLatin1String(key));
-        if (!value.isObject())
-            fail(key);
-        return value.toObject();
-    }
+    QString string(const char* key) { return JsonReader::string(QLatin1String(key)); }
+    bool boolean(const char* key) { return JsonReader::boolean(QLatin1String(key)); }
+    QByteArray hexBytes(const char* key, int size) { return hex(QLatin1String(key), size); }
+    QByteArray base64Bytes(const char* key) { return base64(QLatin1String(key)); }
+    QDateTime time(const char* key) { return msTime(QLatin1String(key)); }
+    QJsonArray array(const char* key) { return JsonReader::array(QLatin1String(key)); }
+    QJsonObject object(const char* key) { return JsonReader::object(QLatin1String(key)); }
     template<typename T>
     Result<T> done(T value) const
     {
-        if (!m_problem.isEmpty())
-            return makeCodedError(QStringLiteral("invalid_argument"), m_problem);
+        if (failed())
+            return makeCodedError(
+                QStringLiteral("invalid_argument"),
+                QStringLiteral("replication: %1: %2").arg(QLatin1String(m_what), problem()));
         return value;
     }
 
 private:
-    void fail(const char* key)
-    {
-        if (m_problem.isEmpty())
-            m_problem = QStringLiteral("replication: %1 has a missing or malformed \"%2\"")
-                            .arg(QLatin1String(m_what), QLatin1String(key));
-    }
-
-    const QJsonObject& m_json;
     const char* m_what;
-    QString m_problem;
 };
 
 QJsonObject fileInfoJson(const SwarmRegistry::FileInfo& info)
@@ -294,7 +245,7 @@ Result<SwarmRegistry::LeaseState> leaseFromJson(const QJsonObject& json)
     lease.holderId = r.hexBytes("holder", 20);
     lease.askerId = r.hexBytes("asker", 20);
     lease.infoHash = r.hexBytes("h", 20);
-    lease.remainingMs = r.integer("left");
+    lease.remainingMs = r.integer("left", -(qint64(1) << 53));
     return r.done(lease);
 }
 
