@@ -23,6 +23,7 @@ constexpr qint64 kIdlePeersEveryMs = 5'000;
 constexpr qint64 kIdlePeersWhenAloneMs = 1'500;
 constexpr int kIdlePeersBatch = 8;
 constexpr qint64 kLoginRetryMs = 10'000;
+constexpr int kRegisterRetryMs = 5'000;
 constexpr int kStopTimeoutMs = 3'000;
 
 // Runs every event already posted to `thread` before returning: queued writes and saves of the
@@ -149,6 +150,10 @@ void Session::setTrackerAccount(const QList<QUrl>& urls, const QString& username
     m_options.username = username;
     m_options.token = token;
     m_options.password.clear();
+    for (auto& [hash, entry] : m_torrents) {
+        entry.registered = false; // a new tracker has heard of none of them
+        entry.metainfoSent = false;
+    }
     if (useAccountApi() && !m_shuttingDown)
         connectTracker();
 }
@@ -220,7 +225,10 @@ Result<QByteArray> Session::addTorrent(const AddTorrentParams& params)
             !it->second.announcer->isRunning() && !m_shuttingDown)
             it->second.announcer->start();
         updateQueue();
-        scheduleRegistration();
+        // What a registration says changes when the check has found what we have; later
+        // states (queued, paused, finished: reported by the heartbeat) do not change it.
+        if (it != m_torrents.end() && !it->second.registered && state != TorrentState::Checking)
+            scheduleRegistration();
     });
     // New downloads wait in the queue until updateQueue() gives them a slot.
     t->setQueued(true);
@@ -535,18 +543,26 @@ void Session::registerPeer()
         file.complete = t->have().all();
         if (!file.complete && t->have().count() > 0)
             file.have = t->have().toBytes();
-        if (entry.publishMetainfo)
+        if (entry.publishMetainfo && !entry.metainfoSent)
             file.metainfo = entry.metainfo;
         registration.files.append(file);
     }
     m_tracker->registerPeer(
-        registration, [this](const trackerclient::Reply<trackerclient::RegisterResult>& reply) {
+        registration,
+        [this, registration](const trackerclient::Reply<trackerclient::RegisterResult>& reply) {
             if (!reply) {
                 m_trackerState = reply.error().message;
                 qCWarning(lcSession).noquote() << "register failed:" << reply.error().message;
                 Q_EMIT trackerError(reply.error().message, false);
-                scheduleRegistration();
+                // The client retried already: try again later rather than at once.
+                QTimer::singleShot(kRegisterRetryMs, this, &Session::scheduleRegistration);
                 return;
+            }
+            for (const trackerclient::SharedFile& file : registration.files) {
+                if (const auto it = m_torrents.find(file.infoHash); it != m_torrents.end()) {
+                    it->second.registered = true;
+                    it->second.metainfoSent = it->second.metainfoSent || !file.metainfo.isEmpty();
+                }
             }
             const bool first = !m_registered;
             m_registered = true;

@@ -95,6 +95,10 @@ private:
         std::unique_ptr<trackerclient::Announcer> announcer;
         QByteArray metainfo; // the .torrent bytes, published with the registration
         bool publishMetainfo = true;
+        // In a registration the tracker accepted; and with its .torrent (sent once: the tracker
+        // keeps it, and a re-registration need not carry every .torrent again).
+        bool registered = false;
+        bool metainfoSent = false;
         bool completeReported = false;
         QString trackerStatus;
     };
