@@ -7,7 +7,9 @@
 #include <QFileInfo>
 #include <QMutex>
 
+#include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <memory>
 
 Q_LOGGING_CATEGORY(lcConfig, "swarmshare.config")
@@ -28,6 +30,9 @@ struct Sink {
     bool toStderr = true;
     std::unique_ptr<RotatingFile> file;
     bool fileFailed = false;
+    std::deque<Record> memory; // the latest lines, at most memoryCapacity
+    size_t memoryCapacity = 0;
+    quint64 seq = 0;
 };
 
 Sink& sink()
@@ -44,11 +49,17 @@ void handler(QtMsgType type, const QMessageLogContext& context, const QString& m
     if (insideHandler)
         return;
     insideHandler = true;
-    QByteArray line = formatLine(type, context, message);
+    Record record;
+    record.time = QDateTime::currentDateTimeUtc();
+    record.type = type;
+    record.category = context.category ? context.category : "default";
+    record.message = message;
+    QByteArray line = formatLine(record);
     line.append('\n');
     Sink& s = sink();
     {
         QMutexLocker lock(&s.mutex);
+        record.seq = ++s.seq;
         if (s.toStderr) {
             std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
             std::fflush(stderr);
@@ -61,6 +72,11 @@ void handler(QtMsgType type, const QMessageLogContext& context, const QString& m
                 const QByteArray why = written.error().message.toLocal8Bit();
                 std::fprintf(stderr, "swarmshare: %s\n", why.constData());
             }
+        }
+        if (s.memoryCapacity > 0) {
+            if (s.memory.size() >= s.memoryCapacity)
+                s.memory.pop_front();
+            s.memory.push_back(std::move(record));
         }
     }
     insideHandler = false;
@@ -180,16 +196,42 @@ QString levelName(Level level)
     return {};
 }
 
+QByteArray formatLine(const Record& record)
+{
+    QByteArray line = record.time.toString(Qt::ISODateWithMs).toLatin1();
+    line += ' ';
+    line += levelLetter(record.type);
+    line += ' ';
+    line += record.category;
+    line += ": ";
+    line += record.message.toUtf8();
+    return line;
+}
+
 QByteArray formatLine(QtMsgType type, const QMessageLogContext& context, const QString& message)
 {
-    QByteArray line = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
-    line += ' ';
-    line += levelLetter(type);
-    line += ' ';
-    line += context.category ? context.category : "default";
-    line += ": ";
-    line += message.toUtf8();
-    return line;
+    Record record;
+    record.time = QDateTime::currentDateTimeUtc();
+    record.type = type;
+    record.category = context.category ? context.category : "default";
+    record.message = message;
+    return formatLine(record);
+}
+
+QList<Record> recentRecords(quint64 afterSeq)
+{
+    Sink& s = sink();
+    QMutexLocker lock(&s.mutex);
+    QList<Record> records;
+    if (s.memory.empty() || s.memory.back().seq <= afterSeq)
+        return records;
+    // Records are in seq order: skip the ones already seen from the front.
+    auto first = std::partition_point(s.memory.begin(), s.memory.end(),
+                                      [afterSeq](const Record& r) { return r.seq <= afterSeq; });
+    records.reserve(qsizetype(std::distance(first, s.memory.end())));
+    for (auto it = first; it != s.memory.end(); ++it)
+        records.append(*it);
+    return records;
 }
 
 Result<void> install(const Options& options)
@@ -200,6 +242,9 @@ Result<void> install(const Options& options)
         QMutexLocker lock(&s.mutex);
         s.toStderr = options.toStderr;
         s.fileFailed = false;
+        s.memoryCapacity = size_t(qMax(options.memoryRecords, 0));
+        while (s.memory.size() > s.memoryCapacity)
+            s.memory.pop_front();
         s.file.reset();
         if (!options.directory.isEmpty()) {
             const QString path =
@@ -223,6 +268,8 @@ void uninstall()
     QMutexLocker lock(&s.mutex);
     s.file.reset();
     s.toStderr = true;
+    s.memory.clear();
+    s.memoryCapacity = 0;
 }
 
 } // namespace swarmshare::logging

@@ -4,6 +4,7 @@
 #include "common/result.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QFile>
 #include <QLoggingCategory>
 #include <QString>
@@ -57,6 +58,17 @@ struct Options {
     Level level = Level::Info;
     qint64 maxFileBytes = 4 * 1024 * 1024;
     int generations = 5;
+    // How many of the latest lines are also kept in memory for the app's log view (0: none).
+    int memoryRecords = 0;
+};
+
+// One line of the log as kept in memory. `seq` counts every line since the process started.
+struct Record {
+    quint64 seq = 0;
+    QDateTime time; // UTC
+    QtMsgType type = QtDebugMsg;
+    QByteArray category;
+    QString message;
 };
 
 // Installs the process-wide Qt message handler: every qDebug/qInfo/qWarning/qCritical (Swarmshare's
@@ -69,5 +81,9 @@ Result<void> install(const Options& options);
 void uninstall();
 // Formats one line the way the handler writes it (no trailing newline).
 QByteArray formatLine(QtMsgType type, const QMessageLogContext& context, const QString& message);
+QByteArray formatLine(const Record& record);
+// The lines kept in memory (Options::memoryRecords) whose seq is above `afterSeq`, oldest first.
+// Cheap when there are none: a reader may poll it. Thread-safe, as the handler is.
+QList<Record> recentRecords(quint64 afterSeq);
 
 } // namespace swarmshare::logging

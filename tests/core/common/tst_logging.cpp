@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 using namespace swarmshare;
 
@@ -119,6 +120,47 @@ private slots:
         const Result<void> result = logging::install(options);
         QVERIFY(!result.ok());
         QVERIFY(result.error().message.contains(QStringLiteral("/proc/swarmshare-cannot-exist")));
+    }
+
+    void keepsTheLatestLinesInMemoryForReaders()
+    {
+        logging::Options options;
+        options.toStderr = false;
+        options.memoryRecords = 3;
+        QVERIFY(logging::install(options).ok());
+        QVERIFY(logging::recentRecords(0).isEmpty());
+        qCInfo(lcPeer) << "one";
+        qCWarning(lcStorage) << "two";
+        QList<logging::Record> records = logging::recentRecords(0);
+        QCOMPARE(records.size(), 2);
+        QCOMPARE(records[0].type, QtInfoMsg);
+        QCOMPARE(records[0].category, QByteArray("swarmshare.peer"));
+        QCOMPARE(records[0].message, QStringLiteral("one"));
+        QCOMPARE(records[1].type, QtWarningMsg);
+        QVERIFY(records[1].seq > records[0].seq);
+        QVERIFY(records[1].time.isValid());
+        QCOMPARE(records[1].time.timeSpec(), Qt::UTC);
+        // A reader asks only for what it has not seen.
+        const quint64 seen = records[1].seq;
+        QVERIFY(logging::recentRecords(seen).isEmpty());
+        // From other threads too; the oldest lines go when more than the capacity arrive.
+        QThread* writer = QThread::create([] {
+            for (int i = 0; i < 5; ++i)
+                qCInfo(lcSession) << "line" << i;
+        });
+        writer->start();
+        QVERIFY(writer->wait(10'000));
+        delete writer;
+        records = logging::recentRecords(seen);
+        QCOMPARE(records.size(), 3);
+        QCOMPARE(records[0].message, QStringLiteral("line 2"));
+        QCOMPARE(records[2].message, QStringLiteral("line 4"));
+        QCOMPARE(logging::recentRecords(records[1].seq).size(), 1);
+        QCOMPARE(logging::formatLine(records[2]).mid(24),
+                 QByteArray(" I swarmshare.session: line 4"));
+        // Without a capacity, nothing is kept.
+        logging::uninstall();
+        QVERIFY(logging::recentRecords(0).isEmpty());
     }
 
     void levelNamesRoundTrip()
