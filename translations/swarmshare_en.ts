@@ -794,6 +794,54 @@
         <source>&amp;About Swarmshare</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Downloads</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Shares</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S&amp;earch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Tracker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+5</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Metainfo</name>
@@ -1598,6 +1646,16 @@
 %1</source>
         <translation type="unfinished"></translation>
     </message>
+</context>
+<context>
+    <name>storage::PieceChecker</name>
+    <message>
+        <source>Checking %1 of %2 pieces</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::app::DesktopApp</name>
     <message>
         <source>Swarmshare</source>
         <translation type="unfinished"></translation>
@@ -1616,9 +1674,88 @@
     </message>
 </context>
 <context>
-    <name>storage::PieceChecker</name>
+    <name>swarmshare::gui::LogModel</name>
     <message>
-        <source>Checking %1 of %2 pieces</source>
+        <source>Debug</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Info</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fatal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::LogView</name>
+    <message>
+        <source>%1 of %2 lines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Everything (debug)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Information and above</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warnings and errors</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Errors only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The least severe lines shown. Debug lines are logged only when the log level in the configuration is debug.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter by source or message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copy the selected lines, or every line shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C&amp;lear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open log &amp;folder</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1952,6 +2089,30 @@
     </message>
     <message>
         <source>Priority</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pieces among the tracker&apos;s peers (seeders: %1, leechers: %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pieces among the tracker&apos;s peers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log in to a tracker to see which pieces its peers have.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connecting to the tracker&apos;s live feed...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for the tracker&apos;s map of this file...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No peer of the tracker has this file yet.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

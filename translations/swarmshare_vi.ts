@@ -794,6 +794,54 @@
         <source>&amp;About Swarmshare</source>
         <translation>&amp;Giới thiệu Swarmshare</translation>
     </message>
+    <message>
+        <source>Log</source>
+        <translation>Nhật ký</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Xem</translation>
+    </message>
+    <message>
+        <source>&amp;Downloads</source>
+        <translation>&amp;Tải xuống</translation>
+    </message>
+    <message>
+        <source>Ctrl+1</source>
+        <translation>Ctrl+1</translation>
+    </message>
+    <message>
+        <source>&amp;Shares</source>
+        <translation>&amp;Chia sẻ</translation>
+    </message>
+    <message>
+        <source>Ctrl+2</source>
+        <translation>Ctrl+2</translation>
+    </message>
+    <message>
+        <source>S&amp;earch</source>
+        <translation>&amp;Tìm kiếm</translation>
+    </message>
+    <message>
+        <source>Ctrl+3</source>
+        <translation>Ctrl+3</translation>
+    </message>
+    <message>
+        <source>&amp;Tracker</source>
+        <translation>Tr&amp;acker</translation>
+    </message>
+    <message>
+        <source>Ctrl+4</source>
+        <translation>Ctrl+4</translation>
+    </message>
+    <message>
+        <source>&amp;Log</source>
+        <translation>&amp;Nhật ký</translation>
+    </message>
+    <message>
+        <source>Ctrl+5</source>
+        <translation>Ctrl+5</translation>
+    </message>
 </context>
 <context>
     <name>Metainfo</name>
@@ -1597,6 +1645,16 @@
 
 %1</translation>
     </message>
+</context>
+<context>
+    <name>storage::PieceChecker</name>
+    <message>
+        <source>Checking %1 of %2 pieces</source>
+        <translation>Đang kiểm tra %1/%2 mảnh</translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::app::DesktopApp</name>
     <message>
         <source>Swarmshare</source>
         <translation>Swarmshare</translation>
@@ -1615,10 +1673,89 @@
     </message>
 </context>
 <context>
-    <name>storage::PieceChecker</name>
+    <name>swarmshare::gui::LogModel</name>
     <message>
-        <source>Checking %1 of %2 pieces</source>
-        <translation>Đang kiểm tra %1/%2 mảnh</translation>
+        <source>Debug</source>
+        <translation>Gỡ lỗi</translation>
+    </message>
+    <message>
+        <source>Info</source>
+        <translation>Thông tin</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Cảnh báo</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Lỗi</translation>
+    </message>
+    <message>
+        <source>Fatal</source>
+        <translation>Nghiêm trọng</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Thời gian</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>Mức</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Nguồn</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Thông điệp</translation>
+    </message>
+</context>
+<context>
+    <name>swarmshare::gui::LogView</name>
+    <message>
+        <source>%1 of %2 lines</source>
+        <translation>%1 trên %2 dòng</translation>
+    </message>
+    <message>
+        <source>Everything (debug)</source>
+        <translation>Tất cả (gỡ lỗi)</translation>
+    </message>
+    <message>
+        <source>Information and above</source>
+        <translation>Thông tin trở lên</translation>
+    </message>
+    <message>
+        <source>Warnings and errors</source>
+        <translation>Cảnh báo và lỗi</translation>
+    </message>
+    <message>
+        <source>Errors only</source>
+        <translation>Chỉ lỗi</translation>
+    </message>
+    <message>
+        <source>The least severe lines shown. Debug lines are logged only when the log level in the configuration is debug.</source>
+        <translation>Mức thấp nhất được hiển thị. Các dòng gỡ lỗi chỉ được ghi khi mức nhật ký trong cấu hình là debug.</translation>
+    </message>
+    <message>
+        <source>Filter by source or message</source>
+        <translation>Lọc theo nguồn hoặc thông điệp</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Sao chép</translation>
+    </message>
+    <message>
+        <source>Copy the selected lines, or every line shown</source>
+        <translation>Sao chép các dòng đã chọn, hoặc mọi dòng đang hiển thị</translation>
+    </message>
+    <message>
+        <source>C&amp;lear</source>
+        <translation>&amp;Xoá</translation>
+    </message>
+    <message>
+        <source>Open log &amp;folder</source>
+        <translation>Mở thư mục &amp;nhật ký</translation>
     </message>
 </context>
 <context>
@@ -1951,6 +2088,30 @@
     <message>
         <source>Priority</source>
         <translation>Ưu tiên</translation>
+    </message>
+    <message>
+        <source>Pieces among the tracker&apos;s peers (seeders: %1, leechers: %2)</source>
+        <translation>Các mảnh trong các peer của tracker (seeder: %1, leecher: %2)</translation>
+    </message>
+    <message>
+        <source>Pieces among the tracker&apos;s peers</source>
+        <translation>Các mảnh trong các peer của tracker</translation>
+    </message>
+    <message>
+        <source>Log in to a tracker to see which pieces its peers have.</source>
+        <translation>Đăng nhập vào một tracker để xem các peer của nó có những mảnh nào.</translation>
+    </message>
+    <message>
+        <source>Connecting to the tracker&apos;s live feed...</source>
+        <translation>Đang kết nối tới luồng trực tiếp của tracker...</translation>
+    </message>
+    <message>
+        <source>Waiting for the tracker&apos;s map of this file...</source>
+        <translation>Đang chờ bản đồ của tracker cho tệp này...</translation>
+    </message>
+    <message>
+        <source>No peer of the tracker has this file yet.</source>
+        <translation>Chưa có peer nào của tracker có tệp này.</translation>
     </message>
 </context>
 <context>

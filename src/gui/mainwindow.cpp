@@ -3,13 +3,16 @@
 
 #include "common/units.h"
 #include "gui/dialogs/settingsdialog.h"
+#include "gui/models/logmodel.h"
 #include "gui/models/torrentmodel.h"
 #include "gui/trayicon.h"
+#include "gui/widgets/logview.h"
 #include "gui/widgets/pieceraritymap.h"
 #include "gui/widgets/searchpanel.h"
 #include "session/sessionhost.h"
 #include "torrent/metainfo.h"
 #include "torrent/torrentcreator.h"
+#include "tracker_client/livefeed.h"
 #include "ui_mainwindow.h"
 
 #include <QAbstractItemView>
@@ -24,6 +27,7 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QGuiApplication>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QMessageBox>
 #include <QMimeData>
@@ -53,15 +57,21 @@ bool isTorrentFile(const QString& path)
            QFileInfo(path).isFile();
 }
 
-// Announce URLs for a new share: the configured trackers' BEP 3 endpoint.
-QStringList announceUrls(const Config& config)
+// Announce URLs for a new share: the BEP 3 endpoint of the tracker the user is logged in to,
+// then of the configured ones.
+QStringList announceUrls(const QUrl& loggedIn, const Config& config)
 {
+    QStringList trackers = config.tracker.urls;
+    if (!loggedIn.isEmpty())
+        trackers.prepend(loggedIn.toString());
     QStringList urls;
-    for (QString url : config.tracker.urls) {
+    for (QString url : std::as_const(trackers)) {
         while (url.endsWith(QLatin1Char('/')))
             url.chop(1);
-        urls << (url.endsWith(QLatin1String("/announce")) ? url
-                                                          : url + QStringLiteral("/announce"));
+        if (!url.endsWith(QLatin1String("/announce")))
+            url += QStringLiteral("/announce");
+        if (!urls.contains(url))
+            urls << url;
     }
     return urls;
 }
@@ -118,7 +128,27 @@ void MainWindow::setUpViews()
             });
         });
     }
-    connect(m_ui->views, &QTabWidget::currentChanged, this, &MainWindow::showDetails);
+    // The details pane belongs to the Downloads and Shares views.
+    connect(m_ui->views, &QTabWidget::currentChanged, this, [this](int) {
+        m_details->setVisible(m_ui->views->currentWidget() == m_ui->downloadsTab ||
+                              m_ui->views->currentWidget() == m_ui->sharesTab);
+        showDetails();
+    });
+    const QList<QAction*> viewActions{m_ui->actionViewDownloads, m_ui->actionViewShares,
+                                      m_ui->actionViewSearch, m_ui->actionViewTracker,
+                                      m_ui->actionViewLog};
+    for (QAction* action : viewActions) {
+        const int index = int(viewActions.indexOf(action));
+        connect(action, &QAction::triggered, this,
+                [this, index] { m_ui->views->setCurrentIndex(index); });
+    }
+
+    // Log: the app's own log lines, followed as they come.
+    m_logModel = new LogModel(LogModel::kDefaultCapacity, this);
+    m_logModel->follow();
+    m_log = new LogView(m_logModel, m_ui->logTab);
+    m_log->setLogFolder(m_config.logDir());
+    m_ui->logLayout->addWidget(m_log);
 
     // Search: the tracker's file index; a result's .torrent downloads like an opened one.
     m_search = new SearchPanel(m_ui->searchTab);
@@ -141,7 +171,16 @@ void MainWindow::setUpViews()
     // Details pane under the views: the piece-rarity map and the peers of the selected item.
     m_details = new QTabWidget(this);
     m_details->setDocumentMode(true);
-    m_map = new PieceRarityMap(m_details);
+    // Pieces: the local map beside the swarm-wide one.
+    auto* pieces = new QWidget(m_details);
+    auto* piecesLayout = new QHBoxLayout(pieces);
+    piecesLayout->setContentsMargins(0, 0, 0, 0);
+    m_map = new PieceRarityMap(pieces);
+    m_map->setObjectName(QStringLiteral("localMap"));
+    m_swarmMap = new PieceRarityMap(pieces);
+    m_swarmMap->setObjectName(QStringLiteral("swarmMap"));
+    piecesLayout->addWidget(m_map);
+    piecesLayout->addWidget(m_swarmMap);
     m_peers = new QTreeWidget(m_details);
     m_peers->setRootIsDecorated(false);
     m_peers->setSortingEnabled(true);
@@ -150,7 +189,7 @@ void MainWindow::setUpViews()
     m_files->setObjectName(QStringLiteral("filesList"));
     m_files->setRootIsDecorated(false);
     m_files->setAlternatingRowColors(true);
-    m_details->addTab(m_map, QString());
+    m_details->addTab(pieces, QString());
     m_details->addTab(m_peers, QString());
     m_details->addTab(m_files, QString());
     auto* splitter = new QSplitter(Qt::Vertical, this);
@@ -276,8 +315,65 @@ void MainWindow::setTrackerConnection(const QUrl& url, const QString& username)
 void MainWindow::setTrackerClient(trackerclient::TrackerClient* client)
 {
     m_search->setClient(client);
-    if (client)
+    delete std::exchange(m_live, nullptr);
+    m_swarmOf.clear();
+    m_swarm = {};
+    if (client) {
         m_search->search(QString()); // opens with every file listed
+        m_live = new trackerclient::LiveFeed(*client, this);
+        connect(m_live, &trackerclient::LiveFeed::swarmUpdated, this,
+                [this](const trackerclient::SwarmUpdate& update) {
+                    if (update.infoHash != m_swarmOf)
+                        return;
+                    m_swarm = update;
+                    showSwarmMap();
+                });
+        connect(m_live, &trackerclient::LiveFeed::disconnected, this, &MainWindow::showSwarmMap);
+        connect(m_live, &trackerclient::LiveFeed::connected, this, &MainWindow::showSwarmMap);
+        connect(m_live, &trackerclient::LiveFeed::rejected, this, [this](const QString& why) {
+            qCWarning(lcGui).noquote() << "the tracker's live feed refused us:" << why;
+            showSwarmMap();
+        });
+        m_live->start();
+    }
+    showDetails();
+}
+
+void MainWindow::followSwarm(const QByteArray& infoHash)
+{
+    // Only the selected torrent's map comes from the tracker: a map of 50k pieces is not sent
+    // for files nobody looks at.
+    if (infoHash == m_swarmOf)
+        return;
+    if (m_live && !m_swarmOf.isEmpty())
+        m_live->unsubscribe({m_swarmOf});
+    m_swarmOf = infoHash;
+    m_swarm = {};
+    if (m_live && !infoHash.isEmpty())
+        m_live->subscribe({infoHash});
+    showSwarmMap();
+}
+
+void MainWindow::showSwarmMap()
+{
+    const session::TorrentSnapshot* t = m_model->torrent(m_swarmOf);
+    const bool known = t && m_swarm.infoHash == m_swarmOf && !m_swarm.availability.isEmpty();
+    m_swarmMap->setTitle(known ? tr("Pieces among the tracker's peers (seeders: %1, leechers: %2)")
+                                     .arg(m_swarm.seeders)
+                                     .arg(m_swarm.leechers)
+                               : tr("Pieces among the tracker's peers"));
+    if (!known) {
+        m_swarmMap->clear();
+        m_swarmMap->setPlaceholderText(
+            !m_live                  ? tr("Log in to a tracker to see which pieces its peers have.")
+            : !m_live->isConnected() ? tr("Connecting to the tracker's live feed...")
+            : m_swarm.infoHash.isEmpty() ? tr("Waiting for the tracker's map of this file...")
+                                         : tr("No peer of the tracker has this file yet."));
+        return;
+    }
+    // Our pieces are marked when the tracker's map is of the same torrent shape.
+    const bool sameShape = m_swarm.availability.size() == t->availability.size();
+    m_swarmMap->setData(m_swarm.availability, sameShape ? t->have : Bitfield());
 }
 
 void MainWindow::setHostedTracker(const QList<HostedTrackerRole>& roles)
@@ -433,6 +529,7 @@ void MainWindow::removeSelected()
 void MainWindow::showDetails()
 {
     const session::TorrentSnapshot* t = m_model->torrent(selectedInfoHash());
+    followSwarm(t ? t->infoHash : QByteArray());
     if (!t) {
         m_map->clear();
         m_peers->clear();
@@ -442,6 +539,7 @@ void MainWindow::showDetails()
     }
     showFiles(*t);
     m_map->setData(t->availability, t->have);
+    showSwarmMap(); // our pieces change
     m_peers->clear();
     for (const session::PeerSnapshot& p : t->peers) {
         QString flags;
@@ -567,7 +665,7 @@ void MainWindow::share(const QString& path)
         return fail(tr("The engine is not running."));
     torrent::CreateOptions options;
     options.sourcePath = info.absoluteFilePath();
-    options.trackers = announceUrls(m_config);
+    options.trackers = announceUrls(m_trackerUrl, m_config);
     auto creator = std::make_shared<torrent::TorrentCreator>(options);
     // Listing (a folder may hold many thousands of files) and hashing both run on the thread
     // pool; the dialog follows them and can cancel them. The total is published once listed.
@@ -655,6 +753,7 @@ void MainWindow::retranslate()
     m_files->setHeaderLabels({tr("File"), tr("Size"), tr("Done"), tr("Priority")});
     m_filesOf.clear(); // rebuilt with the priorities' new texts at the next update
     m_map->setTitle(tr("Pieces among connected peers"));
+    showSwarmMap();
     refreshTrackerView();
     m_peers->setHeaderLabels({tr("Address"), tr("Client"), tr("Down speed"), tr("Up speed"),
                               tr("Progress"), tr("Flags")});

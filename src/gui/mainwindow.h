@@ -3,6 +3,7 @@
 
 #include "config/config.h"
 #include "session/sessiontypes.h"
+#include "tracker_client/livemessage.h"
 
 #include <QLoggingCategory>
 #include <QMainWindow>
@@ -25,11 +26,14 @@ namespace swarmshare::session {
 class SessionHost;
 }
 namespace swarmshare::trackerclient {
+class LiveFeed;
 class TrackerClient;
-}
+} // namespace swarmshare::trackerclient
 
 namespace swarmshare::gui {
 
+class LogModel;
+class LogView;
 class PieceRarityMap;
 class SearchPanel;
 class TrayIcon;
@@ -81,7 +85,8 @@ public:
     void setConfigPath(const QString& path) { m_configPath = path; }
     void showSettings();
 
-    // The logged-in client the Search view uses (not owned; nullptr: logged out).
+    // The logged-in client the Search view and the swarm-wide piece map (the tracker's /live
+    // feed) use (not owned; nullptr: logged out). Set nullptr before deleting the client.
     void setTrackerClient(trackerclient::TrackerClient* client);
 
     TorrentModel* torrentModel() const { return m_model; }
@@ -113,7 +118,15 @@ private:
     TorrentFilter* m_downloads = nullptr;
     TorrentFilter* m_shares = nullptr;
     QTabWidget* m_details = nullptr;
-    PieceRarityMap* m_map = nullptr;
+    PieceRarityMap* m_map = nullptr;      // among the connected peers (the session's view)
+    PieceRarityMap* m_swarmMap = nullptr; // among all the tracker's peers (its /live feed)
+    trackerclient::LiveFeed* m_live = nullptr;
+    QByteArray m_swarmOf; // the torrent the swarm map follows
+    trackerclient::SwarmUpdate m_swarm;
+    void followSwarm(const QByteArray& infoHash);
+    void showSwarmMap();
+    LogModel* m_logModel = nullptr;
+    LogView* m_log = nullptr;
     QTreeWidget* m_peers = nullptr;
     QTreeWidget* m_files = nullptr;
     QByteArray m_filesOf; // the torrent the Files tab lists

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "common/i18n.h"
 #include "gui/mainwindow.h"
+#include "support/widgets.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -19,16 +21,8 @@ class TestMainWindow : public QObject {
     Q_OBJECT
 
 private:
-    // Screenshots go to the build tree (tests/gui/screenshots) to be looked at.
-    static void saveScreenshot(QWidget& widget, const QString& name)
-    {
-        const QString dir = QDir::current().filePath(QStringLiteral("screenshots"));
-        QDir().mkpath(dir);
-        QVERIFY(widget.grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))));
-    }
-
 private slots:
-    void showsTheFourViews()
+    void showsTheFiveViews()
     {
         i18n::install(QStringLiteral("en"));
         gui::MainWindow window{Config{}};
@@ -36,10 +30,11 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         auto* views = window.findChild<QTabWidget*>(QStringLiteral("views"));
         QVERIFY(views);
-        QCOMPARE(views->count(), 4);
+        QCOMPARE(views->count(), 5);
         QCOMPARE(views->tabText(0), QStringLiteral("Downloads"));
         QCOMPARE(views->tabText(3), QStringLiteral("Tracker"));
-        saveScreenshot(window, QStringLiteral("mainwindow-en"));
+        QCOMPARE(views->tabText(4), QStringLiteral("Log"));
+        test::saveScreenshot(window, QStringLiteral("mainwindow-en"));
     }
 
     void switchesToVietnameseAtRunTime()
@@ -52,7 +47,11 @@ private slots:
         i18n::install(QStringLiteral("vi"));
         QTRY_COMPARE(views->tabText(0), QStringLiteral("Tải xuống"));
         QCOMPARE(window.statusBar()->currentMessage(), QStringLiteral("Sẵn sàng"));
-        saveScreenshot(window, QStringLiteral("mainwindow-vi"));
+        QCOMPARE(views->tabText(4), QStringLiteral("Nhật ký"));
+        auto* level = window.findChild<QComboBox*>(QStringLiteral("logLevel"));
+        QVERIFY(level);
+        QCOMPARE(level->currentText(), QStringLiteral("Thông tin trở lên"));
+        test::saveScreenshot(window, QStringLiteral("mainwindow-vi"));
         i18n::install(QStringLiteral("en"));
         QTRY_COMPARE(views->tabText(0), QStringLiteral("Downloads"));
     }

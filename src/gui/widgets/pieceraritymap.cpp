@@ -210,6 +210,19 @@ QString PieceRarityMap::toolTipFor(int piece) const
     return text;
 }
 
+void PieceRarityMap::setPlaceholderText(const QString& text)
+{
+    if (text == m_placeholder)
+        return;
+    m_placeholder = text;
+    update();
+}
+
+QString PieceRarityMap::placeholderText() const
+{
+    return m_placeholder.isEmpty() ? tr("No pieces to show") : m_placeholder;
+}
+
 void PieceRarityMap::paintEvent(QPaintEvent* event)
 {
     Q_UNUSED(event);
@@ -222,8 +235,8 @@ void PieceRarityMap::paintEvent(QPaintEvent* event)
     }
     if (m_image.isNull()) {
         painter.setPen(palette().color(QPalette::PlaceholderText));
-        painter.drawText(m_layout.map.isValid() ? m_layout.map : rect(), Qt::AlignCenter,
-                         tr("No pieces to show"));
+        painter.drawText(m_layout.map.isValid() ? m_layout.map : rect(),
+                         Qt::AlignCenter | Qt::TextWordWrap, placeholderText());
     } else {
         painter.drawImage(m_layout.map.topLeft(), m_image);
     }

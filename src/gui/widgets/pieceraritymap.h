@@ -35,6 +35,9 @@ public:
     // ours to show — the swarm map).
     void setData(const QList<int>& availability, const Bitfield& have = {});
     void clear();
+    // What the widget says while it has no pieces ("" = "No pieces to show").
+    void setPlaceholderText(const QString& text);
+    QString placeholderText() const;
 
     int pieceCount() const { return int(m_availability.size()); }
     // The first piece of the cell under `position` (widget coordinates), or -1.
@@ -74,6 +77,7 @@ private:
     void paintLegend(QPainter& painter) const;
 
     QString m_title;
+    QString m_placeholder;
     QList<int> m_availability;
     Bitfield m_have;
     Layout m_layout;
