@@ -9,23 +9,16 @@
 #include <swarmshare/version.h>
 
 #ifdef SWARMSHARE_WITH_GUI
-#include "gui/dialogs/logindialog.h"
+#include "app/desktopapp.h"
 #include "gui/mainwindow.h"
-#include "session/sessionhost.h"
-#include "tracker/ha/trackerhost.h"
-#include "tracker/tracker.h"
-#include "tracker_client/trackerclient.h"
+#include "gui/models/logmodel.h"
 
 #include <QApplication>
 #include <QCryptographicHash>
 #include <QDir>
-#include <QEventLoop>
-#include <QHostAddress>
 #include <QIcon>
-#include <QLocalServer>
 #include <QLocalSocket>
 #include <QMessageBox>
-#include <QTimer>
 
 #include <unistd.h>
 #endif
@@ -107,158 +100,22 @@ int runGui(int argc, char* argv[], const app::CommandLine& cli, const QStringLis
     logOptions.level = logging::levelFromName(config->log.level).value_or(logging::Level::Info);
     logOptions.maxFileBytes = config->log.maxFileSize;
     logOptions.generations = config->log.maxFiles;
+    logOptions.memoryRecords = gui::LogModel::kDefaultCapacity; // the window's log view
     if (Result<void> logging = logging::install(logOptions); !logging)
         fprintf(stderr, "swarmshare: %s\n", qPrintable(logging.error().message));
     qCInfo(lcGui) << "Swarmshare" << SWARMSHARE_VERSION << "starting; config" << configPath;
 
-    // The peer engine in its own thread; the window renders its snapshots.
-    session::SessionOptions sessionOptions;
-    sessionOptions.listenPort = quint16(config->peer.listenPort);
-    sessionOptions.maxConnections = config->peer.maxConnections;
-    sessionOptions.maxConnectionsPerTorrent = config->peer.maxConnectionsPerTorrent;
-    sessionOptions.uploadSlots = config->peer.uploadSlots;
-    sessionOptions.maxActiveDownloads = config->peer.maxActiveDownloads;
-    sessionOptions.downloadRateLimit = config->peer.downloadRateLimit;
-    sessionOptions.uploadRateLimit = config->peer.uploadRateLimit;
-    sessionOptions.resumeDir = QDir(config->effectiveDataDir()).filePath(QStringLiteral("resume"));
-    session::SessionHost engine(sessionOptions);
     const QStringList files = cli.filesToOpen(args);
     const QString socketName = instanceSocket(configPath);
     if (handToRunningInstance(socketName, files)) {
         qCInfo(lcGui) << "handed" << files.size() << "file(s) to the running instance";
         return 0;
     }
-    QLocalServer instance;
-    QLocalServer::removeServer(socketName); // a stale socket of an instance that crashed
-    if (!instance.listen(socketName))
-        qCWarning(lcGui).noquote() << "cannot take the instance socket:" << instance.errorString();
-
-    Config appConfig = *config;
-    gui::MainWindow window(std::move(config).value());
-    window.setConfigPath(configPath);
-    QObject::connect(&instance, &QLocalServer::newConnection, &window, [&instance, &window] {
-        while (QLocalSocket* other = instance.nextPendingConnection()) {
-            QObject::connect(other, &QLocalSocket::disconnected, other, &QObject::deleteLater);
-            QObject::connect(other, &QLocalSocket::readyRead, &window, [other, &window] {
-                if (!other->peek(1 << 16).contains("\n\n") && other->bytesAvailable() < (1 << 16))
-                    return; // not all of it yet
-                const QList<QByteArray> lines = other->readAll().split('\n');
-                for (const QByteArray& line : lines) {
-                    if (line.isEmpty())
-                        continue;
-                    const QString path = QString::fromUtf8(line);
-                    qCInfo(lcGui).noquote() << "another launch asks to open" << path;
-                    window.openTorrent(path);
-                }
-                window.raise();
-                window.activateWindow();
-            });
-        }
-    });
-    if (const Result<quint16> port = engine.start(); port) {
-        window.attachSession(&engine);
-    } else {
-        QMessageBox::warning(&window, QApplication::translate("main", "Swarmshare"),
-                             QApplication::translate("main", "Sharing and downloading are off: %1")
-                                 .arg(port.error().message));
-    }
-    window.show();
-
-    // Host-tracker mode (main, backup and proxy in this process) and the login, after the window
-    // shows: the dialog is window-modal, the window is never blocked behind a network call.
-    std::unique_ptr<tracker::ha::TrackerHost> host;
-    const auto portOf = [](const QString& listen) {
-        return quint16(listen.section(QLatin1Char(':'), -1).toUInt());
-    };
-    const auto startHost = [&]() -> QUrl {
-        if (host)
-            return host->proxyUrl();
-        tracker::ha::TrackerHost::Options options;
-        options.tracker.address = QHostAddress(QHostAddress::LocalHost);
-        options.tracker.heartbeatIntervalSec = appConfig.trackerServer.heartbeatInterval;
-        options.tracker.leaseTtlSec = appConfig.trackerServer.leaseTtl;
-        options.mainPort = portOf(appConfig.trackerServer.listen);
-        options.backupPort = portOf(appConfig.trackerServer.backupListen);
-        options.proxyPort = portOf(appConfig.trackerServer.proxyListen);
-        options.dataDir = appConfig.effectiveDataDir();
-        host = std::make_unique<tracker::ha::TrackerHost>(options);
-        if (Result<void> started = host->start(); !started) {
-            QMessageBox::warning(&window, QApplication::translate("main", "Swarmshare"),
-                                 QApplication::translate("main", "Cannot host a tracker: %1")
-                                     .arg(started.error().message));
-            host.reset();
-            return {};
-        }
-        const auto show = [&window, &host] {
-            QList<gui::HostedTrackerRole> roles;
-            const tracker::ha::TrackerHost::State state = host->state();
-            roles.append({QStringLiteral("main"), host->mainUrl().toString(), state.mainState,
-                          host->main()->changeLog().epoch(), host->main()->changeLog().seq(), -1});
-            roles.append({QStringLiteral("backup"), host->backupUrl().toString(), state.backupState,
-                          host->backup()->changeLog().epoch(), host->backup()->changeLog().seq(),
-                          state.backupLagMs});
-            roles.append({QStringLiteral("proxy"), host->proxyUrl().toString(),
-                          QApplication::translate("main", "routes to %1").arg(state.active), -1, -1,
-                          -1});
-            window.setHostedTracker(roles);
-        };
-        QObject::connect(host.get(), &tracker::ha::TrackerHost::stateChanged, &window, show);
-        show();
-        return host->proxyUrl();
-    };
-    // The window's own client of the tracker (search): the dialog's, or one made for a
-    // remembered login.
-    std::unique_ptr<trackerclient::TrackerClient> client;
-    const auto useLogin = [&](const gui::TrackerLogin& login,
-                              std::unique_ptr<trackerclient::TrackerClient> loggedIn) {
-        engine.setTrackerAccount({login.trackerUrl}, login.username, login.token);
-        window.setTrackerConnection(login.trackerUrl, login.username);
-        if (!loggedIn) {
-            trackerclient::TrackerClient::Options options =
-                trackerclient::TrackerClient::Options::fromConfig(appConfig);
-            options.urls = {login.trackerUrl};
-            loggedIn = std::make_unique<trackerclient::TrackerClient>(options);
-            loggedIn->setToken(login.token);
-        }
-        window.setTrackerClient(nullptr);
-        client = std::move(loggedIn);
-        window.setTrackerClient(client.get());
-    };
-    if (appConfig.gui.hostTracker)
-        startHost();
-    if (const std::optional<gui::RememberedLogin> remembered = gui::LoginDialog::loadRemembered()) {
-        useLogin(*remembered, nullptr);
-    } else {
-        auto* dialog = new gui::LoginDialog(appConfig, &window);
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        if (host)
-            dialog->setTrackerUrl(host->proxyUrl());
-        QObject::connect(dialog, &gui::LoginDialog::hostTrackerRequested, &window, [&, dialog] {
-            const QUrl url = startHost();
-            if (url.isEmpty())
-                return;
-            dialog->setTrackerUrl(url);
-            // Remembered for the next start: the tracker comes up with the app.
-            appConfig.gui.hostTracker = true;
-            if (Result<void> saved = appConfig.save(configPath); !saved)
-                qCWarning(lcGui).noquote() << saved.error().message;
-        });
-        QObject::connect(dialog, &QDialog::accepted, &window,
-                         [&, dialog] { useLogin(dialog->session(), dialog->takeClient()); });
-        dialog->open();
-    }
-    if (!files.isEmpty())
-        QTimer::singleShot(0, &window, [&window, files] {
-            for (const QString& file : files)
-                window.openTorrent(file);
-        });
+    app::DesktopApp desktop(std::move(config).value(), configPath);
+    desktop.listenForOtherLaunches(socketName);
+    desktop.start(files);
     const int status = QApplication::exec();
-    // A clean stop: trackers hear that we leave, resume data is saved (bounded).
-    QEventLoop wait;
-    QObject::connect(&engine, &session::SessionHost::shutdownFinished, &wait, &QEventLoop::quit);
-    QTimer::singleShot(5000, &wait, &QEventLoop::quit);
-    engine.shutdown();
-    wait.exec();
+    desktop.shutdown();
     return status;
 }
 #endif

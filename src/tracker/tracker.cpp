@@ -224,8 +224,9 @@ void Tracker::follow(const QUrl& primary)
             return ha::loadSnapshot(snapshot, *m_store, m_registry, m_context->now());
         });
     m_follower->start();
-    qCInfo(lcTracker).noquote() << "following" << primary.toString() << "from"
-                                << m_changeLog.epoch() << m_changeLog.seq();
+    qCInfo(lcTracker).noquote() << "following" << primary.toString() << "from position (epoch"
+                                << m_changeLog.epoch() << "seq"
+                                << QString::number(m_changeLog.seq()) + u')';
 }
 
 void Tracker::housekeeping()

@@ -6,6 +6,7 @@
 #include "gui/dialogs/logindialog.h"
 #include "integration/trackerprocess.h"
 #include "support/awaitreply.h"
+#include "support/widgets.h"
 #include "tracker_client/trackerclient.h"
 
 #include <QCheckBox>
@@ -101,16 +102,6 @@ private:
     QTemporaryDir m_dir;
     std::unique_ptr<TrackerProcess> m_tracker;
 
-    // Screenshots go to the build tree (tests/gui/screenshots) to be looked at.
-    static void saveScreenshot(QWidget& widget, const QString& name)
-    {
-        const QString dir = QDir::current().filePath(QStringLiteral("screenshots"));
-        QDir().mkpath(dir);
-        // Pending relayouts first (a button whose text just changed).
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
-        QVERIFY(widget.grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))));
-    }
-
     static void showAndWait(LoginDialog& dialog)
     {
         dialog.show();
@@ -171,13 +162,13 @@ private slots:
         QVERIFY(w.status->isHidden());
         QVERIFY(w.busy->isHidden());
         QVERIFY(!dialog.isHostOfferVisible());
-        saveScreenshot(dialog, QStringLiteral("logindialog-login"));
+        test::saveScreenshot(dialog, QStringLiteral("logindialog-login"));
 
         w.showTab(1);
         QCOMPARE(w.tabs->currentIndex(), 1);
         QCOMPARE(w.submit->text(), QStringLiteral("Create account"));
         QVERIFY(w.registerConfirm->isVisible());
-        saveScreenshot(dialog, QStringLiteral("logindialog-register"));
+        test::saveScreenshot(dialog, QStringLiteral("logindialog-register"));
     }
 
     void validatesBeforeSending()
@@ -293,7 +284,7 @@ private slots:
         QVERIFY(w.loginPassword->isEnabled());
         QVERIFY(w.host->isHidden()); // the tracker answered: nothing to host
         QCOMPARE(w.loginPassword->selectedText(), QStringLiteral("not the password"));
-        saveScreenshot(dialog, QStringLiteral("logindialog-error"));
+        test::saveScreenshot(dialog, QStringLiteral("logindialog-error"));
 
         w.loginPassword->clear();
         QTest::keyClicks(w.loginPassword, kPassword);
@@ -324,7 +315,7 @@ private slots:
         QVERIFY(dialog.isVisible());
         QVERIFY(w.host->isVisible());
         QVERIFY(dialog.isHostOfferVisible());
-        saveScreenshot(dialog, QStringLiteral("logindialog-unreachable"));
+        test::saveScreenshot(dialog, QStringLiteral("logindialog-unreachable"));
 
         QTest::mouseClick(w.host, Qt::LeftButton);
         QCOMPARE(hostRequested.count(), 1);
@@ -349,7 +340,7 @@ private slots:
         QCOMPARE(w.url->currentText(), QStringLiteral("http://127.0.0.1:7000"));
         QVERIFY(w.host->isVisible());
         QVERIFY(w.status->text().contains(QStringLiteral("No tracker is configured")));
-        saveScreenshot(dialog, QStringLiteral("logindialog-no-tracker"));
+        test::saveScreenshot(dialog, QStringLiteral("logindialog-no-tracker"));
     }
 
     void rememberMeKeepsTheTokenNeverThePassword()
@@ -445,7 +436,7 @@ private slots:
         const QString expected =
             QCoreApplication::translate("swarmshare::gui::LoginDialog", "Enter your username.");
         QCOMPARE(w.status->text(), expected);
-        saveScreenshot(dialog, QStringLiteral("logindialog-vi"));
+        test::saveScreenshot(dialog, QStringLiteral("logindialog-vi"));
         i18n::install(QStringLiteral("en"));
         QTRY_COMPARE(w.tabs->tabText(0), QStringLiteral("Log in"));
         QCOMPARE(w.status->text(), QStringLiteral("Enter your username."));

@@ -3,6 +3,7 @@
 // pixel by pixel on a grab of the widget, tooltips through real help events, a screenshot saved.
 #include "common/i18n.h"
 #include "gui/widgets/pieceraritymap.h"
+#include "support/widgets.h"
 
 #include <QDir>
 #include <QHelpEvent>
@@ -20,12 +21,6 @@ private:
     static QColor pixel(const QImage& image, const QPoint& point)
     {
         return QColor(image.pixel(point));
-    }
-    static void save(QWidget& widget, const QString& name)
-    {
-        const QString dir = QDir::current().filePath(QStringLiteral("screenshots"));
-        QDir().mkpath(dir);
-        QVERIFY(widget.grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))));
     }
 
 private Q_SLOTS:
@@ -132,12 +127,12 @@ private Q_SLOTS:
                 have.set(i);
         }
         map.setData(counts, have);
-        save(map, QStringLiteral("pieceraritymap"));
+        swarmshare::test::saveScreenshot(map, QStringLiteral("pieceraritymap"));
 
         // The same in Vietnamese: the legend and the tooltips follow the language.
         swarmshare::i18n::install(QStringLiteral("vi"));
         QVERIFY(!map.toolTipFor(0).contains(QStringLiteral("held by")));
-        save(map, QStringLiteral("pieceraritymap-vi"));
+        swarmshare::test::saveScreenshot(map, QStringLiteral("pieceraritymap-vi"));
         swarmshare::i18n::install(QStringLiteral("en"));
     }
 

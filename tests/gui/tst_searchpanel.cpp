@@ -8,6 +8,7 @@
 #include "gui/widgets/searchpanel.h"
 #include "integration/integrationfixture.h"
 #include "integration/trackerprocess.h"
+#include "support/widgets.h"
 #include "torrent/metainfo.h"
 
 #include <QDir>
@@ -69,14 +70,6 @@ struct Shared {
     QByteArray torrent;
     qint64 size = 0;
 };
-
-void screenshot(QWidget& widget, const QString& name)
-{
-    const QString dir = QDir::current().filePath(QStringLiteral("screenshots"));
-    QDir().mkpath(dir);
-    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
-    QVERIFY(widget.grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))));
-}
 
 void showAndWait(SearchPanel& panel)
 {
@@ -217,7 +210,7 @@ private Q_SLOTS:
         QVERIFY2(w.status->text().startsWith(QStringLiteral("1 result")),
                  qPrintable(w.status->text()));
         QVERIFY(w.download->isEnabled());
-        screenshot(panel, QStringLiteral("searchpanel-results"));
+        test::saveScreenshot(panel, QStringLiteral("searchpanel-results"));
 
         // Download: the tracker's .torrent, which parses to the result's info-hash.
         QSignalSpy requested(&panel, &SearchPanel::downloadRequested);
@@ -273,7 +266,7 @@ private Q_SLOTS:
         const qint64 second = w.sortValue(1, SearchModel::Size).toLongLong();
         QVERIFY(header->sortIndicatorOrder() == Qt::AscendingOrder ? first <= second
                                                                    : first >= second);
-        screenshot(panel, QStringLiteral("searchpanel-all"));
+        test::saveScreenshot(panel, QStringLiteral("searchpanel-all"));
     }
 
     void noMatchSaysSo()
@@ -330,7 +323,7 @@ private Q_SLOTS:
                                                             "tracker at ")),
                  qPrintable(w.status->text()));
         QVERIFY(w.status->text().contains(m_tracker->url().toDisplayString()));
-        screenshot(panel, QStringLiteral("searchpanel-error"));
+        test::saveScreenshot(panel, QStringLiteral("searchpanel-error"));
     }
 };
 

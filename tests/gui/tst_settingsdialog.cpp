@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "gui/dialogs/settingsdialog.h"
 #include "gui/trayicon.h"
+#include "support/widgets.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -132,15 +133,6 @@ void showAndWait(SettingsDialog& dialog)
     QVERIFY(QTest::qWaitForWindowExposed(&dialog));
 }
 
-// Screenshots go to the build tree (tests/gui/screenshots) to be looked at.
-void saveScreenshot(QWidget& widget, const QString& name)
-{
-    const QString dir = QDir::current().filePath(QStringLiteral("screenshots"));
-    QDir().mkpath(dir);
-    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
-    QVERIFY(widget.grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))));
-}
-
 } // namespace
 
 class TestSettingsDialog : public QObject {
@@ -253,7 +245,7 @@ private Q_SLOTS:
         QCOMPARE(w.pages->currentIndex(), 1);
         QTRY_VERIFY(w.trackerUrls->hasFocus());
         QCOMPARE(dialog.result().tracker.urls, sampleConfig().tracker.urls);
-        saveScreenshot(dialog, QStringLiteral("settingsdialog-bad-url"));
+        test::saveScreenshot(dialog, QStringLiteral("settingsdialog-bad-url"));
 
         // Fixed, Apply takes it and clears the message; the dialog stays open.
         Widgets::retype(w.trackerUrls, QStringLiteral("https://files.example.org"));
@@ -279,7 +271,7 @@ private Q_SLOTS:
         QVERIFY(w.status->isVisible());
         QVERIFY2(w.status->text().contains(QStringLiteral("7000")), qPrintable(w.status->text()));
         QCOMPARE(w.pages->currentIndex(), 2);
-        saveScreenshot(dialog, QStringLiteral("settingsdialog-duplicate-ports"));
+        test::saveScreenshot(dialog, QStringLiteral("settingsdialog-duplicate-ports"));
 
         // The peers' listen port on a tracker port, while hosting.
         Widgets::retype(w.backupPort, QStringLiteral("7071"));
@@ -337,7 +329,7 @@ private Q_SLOTS:
         QCOMPARE(w.listenPort->value(), 6890);
         for (int page = 0; page < w.pages->count(); ++page) {
             w.showPage(page);
-            saveScreenshot(dialog, QStringLiteral("settingsdialog-vi-%1").arg(page));
+            test::saveScreenshot(dialog, QStringLiteral("settingsdialog-vi-%1").arg(page));
         }
 
         // A message of the moment follows the language too.
@@ -359,7 +351,7 @@ private Q_SLOTS:
         for (int page = 0; page < w.pages->count(); ++page) {
             w.showPage(page);
             QCOMPARE(w.pages->currentIndex(), page);
-            saveScreenshot(dialog, QStringLiteral("settingsdialog-") + names.value(page));
+            test::saveScreenshot(dialog, QStringLiteral("settingsdialog-") + names.value(page));
         }
     }
 

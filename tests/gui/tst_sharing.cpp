@@ -11,6 +11,7 @@
 #include "integration/trackerprocess.h"
 #include "session/sessionhost.h"
 #include "support/files.h"
+#include "support/widgets.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -24,32 +25,7 @@
 
 using namespace swarmshare;
 
-namespace {
-
-void dropFiles(QWidget& window, const QStringList& paths)
-{
-    QMimeData data;
-    QList<QUrl> urls;
-    for (const QString& path : paths)
-        urls << QUrl::fromLocalFile(path);
-    data.setUrls(urls);
-    const QPoint at = window.rect().center();
-    QDragEnterEvent enter(at, Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(&window, &enter);
-    QVERIFY(enter.isAccepted());
-    QDropEvent drop(at, Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(&window, &drop);
-    QVERIFY(drop.isAccepted());
-}
-
-void screenshot(QWidget& widget, const QString& name)
-{
-    const QString dir = QDir::current().filePath(QStringLiteral("screenshots"));
-    QDir().mkpath(dir);
-    QVERIFY(widget.grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))));
-}
-
-} // namespace
+namespace {} // namespace
 
 class SharingTest : public QObject {
     Q_OBJECT
@@ -98,7 +74,7 @@ private Q_SLOTS:
         const QByteArray payload = test::randomBytes(3 * 1024 * 1024 + 77, 42);
         QVERIFY(test::writeFile(shared, payload));
         QSignalSpy finished(&aliceWindow, &gui::MainWindow::shareFinished);
-        dropFiles(aliceWindow, {shared});
+        test::dropFiles(aliceWindow, {shared});
         QVERIFY(finished.wait(20000));
         QVERIFY2(finished.at(0).at(1).toBool(), qPrintable(finished.at(0).at(2).toString()));
         auto* sharesView = aliceWindow.findChild<QTreeView*>(QStringLiteral("sharesView"));
@@ -112,7 +88,7 @@ private Q_SLOTS:
             m_dir.filePath(QStringLiteral("alice/data/torrents/")) + kept.constFirst();
         aliceWindow.findChild<QTabWidget*>(QStringLiteral("views"))->setCurrentIndex(1);
         sharesView->setCurrentIndex(sharesView->model()->index(0, 0));
-        screenshot(aliceWindow, QStringLiteral("sharing-alice"));
+        test::saveScreenshot(aliceWindow, QStringLiteral("sharing-alice"));
 
         // Bob drops the .torrent: he is asked where to save, downloads from Alice (found through
         // the tracker's /announce) and sees 100%.
@@ -128,7 +104,7 @@ private Q_SLOTS:
         bobWindow.resize(900, 560);
         bobWindow.show();
         QVERIFY(QTest::qWaitForWindowExposed(&bobWindow));
-        dropFiles(bobWindow, {torrentPath});
+        test::dropFiles(bobWindow, {torrentPath});
         QCOMPARE(askedFor, QStringLiteral("holiday.bin"));
         gui::TorrentModel* model = bobWindow.torrentModel();
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, 10000);
@@ -147,7 +123,7 @@ private Q_SLOTS:
         QVERIFY(map);
         QTRY_VERIFY_WITH_TIMEOUT(map->pieceCount() > 0, 5000);
         QCOMPARE(map->pieceCount(), model->at(0).pieceCount);
-        screenshot(bobWindow, QStringLiteral("sharing-bob"));
+        test::saveScreenshot(bobWindow, QStringLiteral("sharing-bob"));
 
         // The Files tab lists the file, done; its priority is changed from the keyboard and the
         // engine takes it.

@@ -456,9 +456,10 @@ bool Proxy::start()
         return false;
     m_probeTimer.start();
     probeAll(); // know both trackers' state right away
-    qCInfo(lcProxy).noquote() << "proxy listening on" << m_http.serverAddress().toString() << ':'
-                              << m_http.serverPort() << "main" << baseUrl(m_options.mainUrl)
-                              << "backup" << baseUrl(m_options.backupUrl);
+    qCInfo(lcProxy).noquote() << "proxy listening on"
+                              << endpointText(m_http.serverAddress(), m_http.serverPort()) << "main"
+                              << baseUrl(m_options.mainUrl) << "backup"
+                              << baseUrl(m_options.backupUrl);
     return true;
 }
 
