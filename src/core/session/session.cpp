@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "session/session.h"
 
+#include "common/jsonreader.h"
 #include "common/logging.h"
 #include "peer/peerserver.h"
 #include "session/torrent.h"
@@ -9,6 +10,11 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
 
 #include <algorithm>
 #include <utility>
@@ -114,6 +120,8 @@ bool Session::start()
         m_snapshotTimer.start(m_options.snapshotIntervalMs);
     if (useAccountApi())
         connectTracker();
+    if (m_options.persistTorrents)
+        restoreTorrents();
     return true;
 }
 
@@ -210,8 +218,22 @@ Result<QByteArray> Session::addTorrent(const AddTorrentParams& params)
     TorrentEntry& entry = m_torrents[infoHash];
     entry.metainfo = params.metainfo;
     entry.publishMetainfo = params.publishMetainfo;
+    entry.params = params;
+    entry.params.peers.clear();
+    entry.position = m_nextPosition++;
     entry.torrent = std::make_unique<Torrent>(*this, std::move(*meta), std::move(*layout), params);
     m_order.append(infoHash);
+    if (m_options.persistTorrents) {
+        // The .torrent once (a restored torrent's is there); how it was added, now.
+        const QString torrentFile = torrentFilePath(infoHash, QLatin1StringView(".torrent"));
+        QSaveFile file(torrentFile);
+        if (!QFileInfo::exists(torrentFile) &&
+            (!file.open(QIODevice::WriteOnly) ||
+             file.write(params.metainfo) != params.metainfo.size() || !file.commit()))
+            qCWarning(lcSession).noquote()
+                << "cannot keep" << torrentFile << "for the next start:" << file.errorString();
+        saveTorrentState(entry);
+    }
     Torrent* t = entry.torrent.get();
     connect(t, &Torrent::finished, this, [this, infoHash] { onTorrentFinished(infoHash); });
     connect(t, &Torrent::needPeers, this, [this, infoHash] { onNeedPeers(infoHash); });
@@ -312,6 +334,10 @@ void Session::removeTorrent(const QByteArray& infoHash, bool deleteData)
     const QString resume = resumePath(infoHash);
     if (!resume.isEmpty())
         QFile::remove(resume);
+    if (m_options.persistTorrents) {
+        QFile::remove(torrentFilePath(infoHash, QLatin1StringView(".state.json")));
+        QFile::remove(torrentFilePath(infoHash, QLatin1StringView(".torrent")));
+    }
     if (deleteData) {
         // Only the torrent's own files, then the folders they were in if nothing else is there.
         flush(m_diskThread.get());
@@ -335,21 +361,118 @@ void Session::removeTorrent(const QByteArray& infoHash, bool deleteData)
 
 void Session::pauseTorrent(const QByteArray& infoHash)
 {
-    if (Torrent* t = torrent(infoHash))
-        t->pause();
+    const auto it = m_torrents.find(infoHash);
+    if (it == m_torrents.end())
+        return;
+    it->second.torrent->pause();
+    it->second.params.paused = true;
+    saveTorrentState(it->second);
 }
 
 void Session::resumeTorrent(const QByteArray& infoHash)
 {
-    if (Torrent* t = torrent(infoHash))
-        t->resume();
+    const auto it = m_torrents.find(infoHash);
+    if (it == m_torrents.end())
+        return;
+    it->second.torrent->resume();
+    it->second.params.paused = false;
+    saveTorrentState(it->second);
 }
 
 void Session::setFilePriorities(const QByteArray& infoHash,
                                 const QList<picker::Priority>& priorities)
 {
-    if (Torrent* t = torrent(infoHash))
-        t->setFilePriorities(priorities);
+    const auto it = m_torrents.find(infoHash);
+    if (it == m_torrents.end())
+        return;
+    it->second.torrent->setFilePriorities(priorities);
+    it->second.params.filePriorities = priorities;
+    saveTorrentState(it->second);
+}
+
+// --- the list of torrents across restarts (persistTorrents) --------------------------------------
+
+QString Session::torrentFilePath(const QByteArray& infoHash, QLatin1StringView suffix) const
+{
+    return QDir(m_options.resumeDir).filePath(QString::fromLatin1(infoHash.toHex()) + suffix);
+}
+
+void Session::saveTorrentState(const TorrentEntry& entry)
+{
+    if (!m_options.persistTorrents || m_options.resumeDir.isEmpty())
+        return;
+    QJsonArray priorities;
+    for (picker::Priority priority : entry.params.filePriorities)
+        priorities.append(int(priority));
+    const QJsonObject state{{QStringLiteral("save_dir"), entry.params.saveDir},
+                            {QStringLiteral("paused"), entry.params.paused},
+                            {QStringLiteral("publish"), entry.params.publishMetainfo},
+                            {QStringLiteral("priorities"), priorities},
+                            {QStringLiteral("position"), entry.position}};
+    const QString path =
+        torrentFilePath(entry.torrent->infoHash(), QLatin1StringView(".state.json"));
+    QSaveFile file(path);
+    const QByteArray bytes = QJsonDocument(state).toJson(QJsonDocument::Compact);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        qCWarning(lcSession).noquote() << "cannot save" << path << ":" << file.errorString();
+}
+
+void Session::restoreTorrents()
+{
+    // Each torrent stands alone: one whose files are damaged is reported and left on disk for
+    // the user, the others come back, in the order they were first added.
+    constexpr qint64 kMaxStateBytes = 1 << 20;
+    std::vector<std::pair<qint64, AddTorrentParams>> restored;
+    const QDir dir(m_options.resumeDir);
+    for (const QString& name : dir.entryList({QStringLiteral("*.state.json")}, QDir::Files)) {
+        const QString hex = name.chopped(int(qstrlen(".state.json")));
+        auto skip = [&](const QString& why) {
+            qCWarning(lcSession).noquote() << "cannot restore the torrent" << hex << ":" << why;
+        };
+        QFile stateFile(dir.filePath(name));
+        if (!stateFile.open(QIODevice::ReadOnly) || stateFile.size() > kMaxStateBytes) {
+            skip(tr("cannot read %1").arg(stateFile.fileName()));
+            continue;
+        }
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(stateFile.readAll(), &parseError);
+        JsonReader state(document.object(), stateFile.fileName());
+        AddTorrentParams params;
+        params.saveDir = state.string(QStringLiteral("save_dir"));
+        params.paused = state.boolean(QStringLiteral("paused"));
+        params.publishMetainfo = state.boolean(QStringLiteral("publish"));
+        const qint64 position = state.integer(QStringLiteral("position"));
+        for (const QJsonValue& value : state.array(QStringLiteral("priorities"))) {
+            const int priority = value.toInt(-1);
+            if (priority < int(picker::Priority::Skip) || priority > int(picker::Priority::High))
+                state.fail(QStringLiteral("priorities"));
+            params.filePriorities.append(picker::Priority(priority));
+        }
+        if (!document.isObject() || state.failed() || params.saveDir.isEmpty()) {
+            skip(document.isObject() ? state.problem()
+                                     : tr("%1 is not JSON").arg(stateFile.fileName()));
+            continue;
+        }
+        const Result<QByteArray> metainfo =
+            torrent::Metainfo::readFile(dir.filePath(hex + QStringLiteral(".torrent")));
+        if (!metainfo) {
+            skip(metainfo.error().message);
+            continue;
+        }
+        params.metainfo = *metainfo;
+        restored.emplace_back(position, std::move(params));
+    }
+    std::sort(restored.begin(), restored.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [position, params] : restored) {
+        const Result<QByteArray> added = addTorrent(params);
+        if (!added) {
+            qCWarning(lcSession).noquote() << "cannot restore a torrent:" << added.error().message;
+            continue;
+        }
+        qCInfo(lcSession).noquote()
+            << "restored" << QString::fromLatin1(added->toHex()) << "in" << params.saveDir;
+    }
 }
 
 void Session::setRateLimits(qint64 downloadBytesPerSecond, qint64 uploadBytesPerSecond)

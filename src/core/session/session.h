@@ -101,6 +101,9 @@ private:
         bool metainfoSent = false;
         bool completeReported = false;
         QString trackerStatus;
+        // How it was added, kept current (paused, priorities) for persistTorrents.
+        AddTorrentParams params;
+        qint64 position = 0; // order of addition, kept across restarts
     };
 
     void onSecondTick();
@@ -118,6 +121,10 @@ private:
     void scheduleRegistration();
     void registerPeer();
     void finishShutdown();
+    // persistTorrents: <hex>.torrent and <hex>.state.json in resumeDir.
+    QString torrentFilePath(const QByteArray& infoHash, QLatin1StringView suffix) const;
+    void saveTorrentState(const TorrentEntry& entry);
+    void restoreTorrents();
     qint64 nowMs() const { return m_clock.elapsed(); }
 
     SessionOptions m_options;
@@ -128,6 +135,7 @@ private:
     peer::PeerServer* m_server = nullptr;
     std::map<QByteArray, TorrentEntry> m_torrents;
     QList<QByteArray> m_order; // info-hashes in the order added: the queue's order
+    qint64 m_nextPosition = 0;
     qsizetype m_transferRotation = 0;
     peer::RateLimiter m_downloadLimiter;
     peer::RateLimiter m_uploadLimiter;

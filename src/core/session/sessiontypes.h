@@ -44,6 +44,10 @@ struct SessionOptions {
     qint64 downloadRateLimit = 0; // bytes/s over all torrents, 0 = unlimited
     qint64 uploadRateLimit = 0;
     QString resumeDir; // resume data, one file per torrent; "" = none
+    // Keep the list of torrents in resumeDir — each one's .torrent and how it was added (folder,
+    // paused, file priorities, published) — and add them again at start(): the desktop app's
+    // torrents survive a restart. The CLI's seed and get add their one torrent themselves.
+    bool persistTorrents = false;
     int resumeSaveIntervalMs = 30'000;
     int snapshotIntervalMs = 500;
     peer::PeerConnectionOptions connection;

@@ -9,6 +9,8 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -54,6 +56,7 @@ private Q_SLOTS:
     void removeKeepsOrDeletesData();
     void queueRunsOneDownloadAndSkipsAStalledOne();
     void rejectsBadMetainfoAndDuplicates();
+    void keepsItsTorrentsAcrossRestarts();
 
 private:
     QString path(const QString& name) const { return m_dir.filePath(name); }
@@ -298,6 +301,68 @@ void SessionTest::rejectsBadMetainfoAndDuplicates()
     QVERIFY2(again.error().message.contains(QStringLiteral("already")),
              qPrintable(again.error().message));
     QCOMPARE(m_seeder->snapshot().torrents.size(), 1);
+}
+
+void SessionTest::keepsItsTorrentsAcrossRestarts()
+{
+    // A second torrent: one file.
+    const QString single = path(QStringLiteral("single/notes.txt"));
+    QVERIFY(test::writeFile(single, test::randomBytes(300 * 1024 + 5, 9)));
+    torrent::CreateOptions options;
+    options.sourcePath = single;
+    options.pieceLength = kPieceLength;
+    torrent::TorrentCreator creator(options);
+    QVERIFY(creator.prepare());
+    const Result<torrent::CreatedTorrent> notes = creator.create();
+    QVERIFY(notes);
+
+    SessionOptions persist;
+    persist.persistTorrents = true;
+    auto session = makeSession(QStringLiteral("keeper"), persist);
+    QVERIFY(session->addTorrent(paramsFor(m_album, path(QStringLiteral("share")))));
+    AddTorrentParams second = paramsFor(notes->torrentFile, path(QStringLiteral("single")));
+    second.publishMetainfo = false;
+    QVERIFY(session->addTorrent(second));
+    session->pauseTorrent(m_infoHash);
+    const QList<picker::Priority> priorities{picker::Priority::High, picker::Priority::Skip,
+                                             picker::Priority::Normal};
+    session->setFilePriorities(m_infoHash, priorities);
+    session.reset();
+
+    // Started again: both back, in the order added, as they were left.
+    session = makeSession(QStringLiteral("keeper"), persist);
+    QList<TorrentSnapshot> torrents = session->snapshot().torrents;
+    QCOMPARE(torrents.size(), 2);
+    QCOMPARE(torrents[0].infoHash, m_infoHash);
+    QCOMPARE(torrents[0].saveDir, path(QStringLiteral("share")));
+    QCOMPARE(torrents[0].filePriorities, priorities);
+    QTRY_COMPARE_WITH_TIMEOUT(session->snapshot().torrents.value(0).state, TorrentState::Paused,
+                              10000);
+    QCOMPARE(torrents[1].infoHash, notes->infoHash);
+    QTRY_COMPARE_WITH_TIMEOUT(session->snapshot().torrents.value(1).state, TorrentState::Seeding,
+                              10000);
+
+    // Resumed and removed: remembered too. A damaged entry is reported and left alone; the
+    // others still come back.
+    session->resumeTorrent(m_infoHash);
+    session->removeTorrent(notes->infoHash, false);
+    QVERIFY(QFileInfo::exists(single)); // the data stays
+    session.reset();
+    const QString resume = path(QStringLiteral("keeper/resume/"));
+    QVERIFY(!QFileInfo::exists(resume + QString::fromLatin1(notes->infoHash.toHex()) +
+                               QStringLiteral(".torrent")));
+    QVERIFY(test::writeFile(resume + QString(40, QLatin1Char('a')) + QStringLiteral(".state.json"),
+                            "{\"save_dir\": 12}"));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("cannot restore the torrent a{40}")));
+    session = makeSession(QStringLiteral("keeper"), persist);
+    torrents = session->snapshot().torrents;
+    QCOMPARE(torrents.size(), 1);
+    QCOMPARE(torrents[0].infoHash, m_infoHash);
+    QTRY_VERIFY_WITH_TIMEOUT(session->snapshot().torrents.value(0).state != TorrentState::Paused &&
+                                 session->snapshot().torrents.value(0).state !=
+                                     TorrentState::Checking,
+                             10000);
 }
 
 QTEST_GUILESS_MAIN(SessionTest)
