@@ -1103,6 +1103,14 @@
         <source>the tracker asks to log in again</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>cannot read %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not JSON</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>

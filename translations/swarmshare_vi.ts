@@ -1101,6 +1101,14 @@
         <source>the tracker asks to log in again</source>
         <translation>tracker yêu cầu đăng nhập lại</translation>
     </message>
+    <message>
+        <source>cannot read %1</source>
+        <translation>không đọc được %1</translation>
+    </message>
+    <message>
+        <source>%1 is not JSON</source>
+        <translation>%1 không phải JSON</translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>

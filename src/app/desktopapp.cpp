@@ -35,6 +35,7 @@ session::SessionOptions sessionOptions(const Config& config)
     options.downloadRateLimit = config.peer.downloadRateLimit;
     options.uploadRateLimit = config.peer.uploadRateLimit;
     options.resumeDir = QDir(config.effectiveDataDir()).filePath(QStringLiteral("resume"));
+    options.persistTorrents = true; // downloads and shares come back at the next start
     return options;
 }
 

@@ -5,7 +5,8 @@
 // view). A file dropped on the window is shared and appears in the tracker's file index through
 // the account API; its swarm-wide piece map comes from the tracker's live feed beside the local
 // one; the Log view shows the app's own log, filtered by level and text. Started again, the app
-// hosts the tracker and logs in by itself. Screenshots of the Shares, Tracker and Log views.
+// hosts the tracker, logs in by itself and shares the file again. Screenshots of the Shares,
+// Tracker and Log views.
 #include "app/desktopapp.h"
 #include "common/i18n.h"
 #include "common/logging.h"
@@ -253,8 +254,9 @@ private Q_SLOTS:
 
     void startsAgainHostingAndLoggedIn()
     {
-        // Config and login were remembered by the first run: no dialog, the tracker comes up in
-        // the app, and it still knows the account's token and the shared file.
+        // Config, login and shares were remembered by the first run: no dialog, the tracker comes
+        // up in the app, it still knows the account's token and the shared file, which is
+        // shared again.
         const Result<Config> config = Config::load(m_configPath);
         QVERIFY(config);
         app::DesktopApp desktop(*config, m_configPath);
@@ -269,6 +271,10 @@ private Q_SLOTS:
         });
         QVERIFY2(reply, test::describe(reply).constData());
         QCOMPARE((*reply).size(), 1);
+        gui::TorrentModel* model = desktop.window()->torrentModel();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, kTimeoutMs);
+        QCOMPARE(model->at(0).name, QStringLiteral("ban-do-ha-noi.pdf"));
+        QTRY_COMPARE_WITH_TIMEOUT(model->at(0).state, session::TorrentState::Seeding, kTimeoutMs);
     }
 
 private:
