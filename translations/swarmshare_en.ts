@@ -1207,10 +1207,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Swarmshare then runs a main tracker, a backup tracker and a failover proxy in front of them. Other computers reach them on these ports.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Main tracker port:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1224,6 +1220,10 @@
     </message>
     <message>
         <source>Clients should use this address: the proxy passes requests to whichever tracker is up.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Swarmshare then runs a main tracker, a backup tracker and a failover proxy in front of them, inside the app, on this computer&apos;s loopback address (127.0.0.1) at these ports; the app logs in through the proxy. Changed ports take effect when hosting starts again. To serve other computers, run swarmshare --tracker on a server.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1205,10 +1205,6 @@
         <translation>&amp;Chạy một tracker trên máy này</translation>
     </message>
     <message>
-        <source>Swarmshare then runs a main tracker, a backup tracker and a failover proxy in front of them. Other computers reach them on these ports.</source>
-        <translation>Khi đó Swarmshare chạy một tracker chính, một tracker dự phòng và một proxy chuyển đổi dự phòng đứng trước chúng. Các máy khác truy cập chúng qua các cổng này.</translation>
-    </message>
-    <message>
         <source>&amp;Main tracker port:</source>
         <translation>Cổng tracker &amp;chính:</translation>
     </message>
@@ -1223,6 +1219,10 @@
     <message>
         <source>Clients should use this address: the proxy passes requests to whichever tracker is up.</source>
         <translation>Các máy khách nên dùng địa chỉ này: proxy chuyển yêu cầu tới tracker đang hoạt động.</translation>
+    </message>
+    <message>
+        <source>Swarmshare then runs a main tracker, a backup tracker and a failover proxy in front of them, inside the app, on this computer&apos;s loopback address (127.0.0.1) at these ports; the app logs in through the proxy. Changed ports take effect when hosting starts again. To serve other computers, run swarmshare --tracker on a server.</source>
+        <translation>Khi đó Swarmshare chạy một tracker chính, một tracker dự phòng và một proxy chuyển đổi dự phòng phía trước chúng, ngay trong ứng dụng, trên địa chỉ loopback của máy này (127.0.0.1) tại các cổng này; ứng dụng đăng nhập qua proxy. Cổng đã đổi có hiệu lực khi việc chạy tracker bắt đầu lại. Để phục vụ các máy khác, hãy chạy swarmshare --tracker trên một máy chủ.</translation>
     </message>
 </context>
 <context>

@@ -49,6 +49,17 @@ DesktopApp::DesktopApp(Config config, QString configPath, QObject* parent)
     , m_window(std::make_unique<gui::MainWindow>(m_config))
 {
     m_window->setConfigPath(m_configPath);
+    connect(m_window.get(), &gui::MainWindow::settingsApplied, this, &DesktopApp::applySettings);
+}
+
+void DesktopApp::applySettings(const Config& config)
+{
+    // Ports, the listen port and the folders take effect at the next start; hosting now.
+    m_config = config;
+    if (config.gui.hostTracker && !m_host)
+        hostTracker();
+    else if (!config.gui.hostTracker && m_host)
+        stopHosting();
 }
 
 DesktopApp::~DesktopApp()
@@ -182,6 +193,13 @@ QUrl DesktopApp::hostTracker()
     refresh->start(1000);
     showHostedState();
     return m_host->proxyUrl();
+}
+
+void DesktopApp::stopHosting()
+{
+    qCInfo(lcGui).noquote() << "no longer hosting the tracker at" << m_host->proxyUrl().toString();
+    m_host.reset();
+    m_window->setHostedTracker({});
 }
 
 void DesktopApp::showHostedState()

@@ -70,7 +70,10 @@ private:
     // Starts main, backup and proxy (once); returns the proxy's address, or an empty URL after
     // telling the user why it failed.
     QUrl hostTracker();
+    void stopHosting();
     void showHostedState();
+    // Settings that take effect at once: hosting the tracker on or off.
+    void applySettings(const Config& config);
     void useLogin(const gui::TrackerLogin& login,
                   std::unique_ptr<trackerclient::TrackerClient> client);
     void openLogin();

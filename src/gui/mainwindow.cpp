@@ -442,6 +442,7 @@ void MainWindow::showSettings()
             if (Result<void> saved = m_config.save(m_configPath); !saved)
                 QMessageBox::warning(this, tr("Settings"), saved.error().message);
         }
+        Q_EMIT settingsApplied(m_config);
     });
     dialog->open();
 }

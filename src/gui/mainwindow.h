@@ -94,6 +94,8 @@ public:
 
 Q_SIGNALS:
     void shareFinished(const QString& path, bool ok, const QString& message);
+    // The user applied new settings (already saved, rate limits already given to the engine).
+    void settingsApplied(const swarmshare::Config& config);
 
 protected:
     void changeEvent(QEvent* event) override;

@@ -24,6 +24,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDropEvent>
 #include <QLineEdit>
@@ -250,6 +251,31 @@ private Q_SLOTS:
             QVERIFY(log->filter()->index(row, 0).data(gui::LogModel::SeverityRole).toInt() >= 2);
         level->setCurrentIndex(level->findData(1));
         test::saveScreenshot(*window, QStringLiteral("desktop-log"));
+
+        // Settings: hosting off stops the trackers at once; on starts them again.
+        const auto setHosting = [&](bool on) {
+            window->showSettings();
+            QDialog* settings = nullptr;
+            QTRY_VERIFY(
+                (settings = window->findChild<QDialog*>(QStringLiteral("SettingsDialog"))) &&
+                settings->isVisible());
+            auto* box = child<QCheckBox>(settings, "hostTracker");
+            if (box->isChecked() != on)
+                QTest::mouseClick(box, Qt::LeftButton, {}, QPoint(8, box->height() / 2));
+            QCOMPARE(box->isChecked(), on);
+            QTest::mouseClick(
+                child<QDialogButtonBox>(settings, "buttons")->button(QDialogButtonBox::Ok),
+                Qt::LeftButton);
+            QTRY_VERIFY(!window->findChild<QDialog*>(QStringLiteral("SettingsDialog")));
+        };
+        setHosting(false);
+        QVERIFY(!desktop.trackerHost());
+        QCOMPARE(trackerRows(window).size(), 1);
+        QVERIFY(!Config::load(m_configPath)->gui.hostTracker);
+        setHosting(true);
+        QVERIFY(desktop.trackerHost());
+        QCOMPARE(trackerRows(window).size(), 4);
+        QVERIFY(Config::load(m_configPath)->gui.hostTracker);
     }
 
     void startsAgainHostingAndLoggedIn()
