@@ -11,6 +11,12 @@ function(swarmshare_warnings target)
     target_compile_definitions(${target} PRIVATE QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII
                                                  QT_NO_URL_CAST_FROM_STRING
                                                  QT_NO_NARROWING_CONVERSIONS_IN_CONNECT)
+    # Debian's hardening (dpkg-buildflags): checked libc calls where sizes are known (needs the
+    # optimiser, so not in Debug builds), stack canaries, and a read-only GOT bound at start.
+    target_compile_options(${target} PRIVATE -fstack-protector-strong -Wformat
+                                             -Werror=format-security
+                                             $<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=2>)
+    target_link_options(${target} PRIVATE -Wl,-z,relro -Wl,-z,now)
 endfunction()
 
 # CMake 3.25 with Ninja does not rerun AUTOMOC when a reconfigure adds a Q_OBJECT header to a

@@ -185,6 +185,8 @@ set -e
 cat "$work/lintian.log"
 [ $lintian_status -eq 0 ] || fail "lintian reports errors (exit status $lintian_status)"
 if grep -q '^E: ' "$work/lintian.log"; then fail "lintian reports errors"; fi
+# Built with Debian's hardening flags (cmake/Warnings.cmake): no hardening-* tag, not even info.
+if grep -q 'hardening-' "$work/lintian.log"; then fail "lintian finds the binary unhardened"; fi
 
 step "the packaged binary: --version"
 out=$("$bin" --version)
