@@ -56,10 +56,13 @@ void DesktopApp::applySettings(const Config& config)
 {
     // Ports, the listen port and the folders take effect at the next start; hosting now.
     m_config = config;
-    if (config.gui.hostTracker && !m_host)
-        hostTracker();
-    else if (!config.gui.hostTracker && m_host)
+    if (config.gui.hostTracker && !m_host) {
+        // Not logged in anywhere yet: the login dialog opens on the tracker just started.
+        if (!hostTracker().isEmpty() && !m_client && !m_dialog)
+            openLogin();
+    } else if (!config.gui.hostTracker && m_host) {
         stopHosting();
+    }
 }
 
 DesktopApp::~DesktopApp()

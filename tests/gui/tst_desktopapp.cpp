@@ -29,6 +29,7 @@
 #include <QDropEvent>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardItemModel>
@@ -301,6 +302,48 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, kTimeoutMs);
         QCOMPARE(model->at(0).name, QStringLiteral("ban-do-ha-noi.pdf"));
         QTRY_COMPARE_WITH_TIMEOUT(model->at(0).state, session::TorrentState::Seeding, kTimeoutMs);
+    }
+
+    void hostingFromTheSettingsOffersTheLogin()
+    {
+        // A user who closed the login dialog and later turns hosting on in the settings: the
+        // trackers start and the login dialog comes back, on them.
+        gui::LoginDialog::forget();
+        Config config = *Config::load(m_configPath);
+        config.gui.hostTracker = false;
+        QVERIFY(config.save(m_configPath).ok());
+        app::DesktopApp desktop(config, m_configPath);
+        desktop.start();
+        QVERIFY(!desktop.trackerHost());
+        QPointer<gui::LoginDialog> dialog = desktop.loginDialog();
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->isVisible());
+        QTest::mouseClick(child<QPushButton>(dialog, "cancelButton"), Qt::LeftButton);
+        QTRY_VERIFY(!dialog);
+        QVERIFY(!desktop.trackerClient());
+
+        gui::MainWindow* window = desktop.window();
+        window->showSettings();
+        QDialog* settings = nullptr;
+        QTRY_VERIFY((settings = window->findChild<QDialog*>(QStringLiteral("SettingsDialog"))) &&
+                    settings->isVisible());
+        child<QCheckBox>(settings, "hostTracker")->setChecked(true);
+        QTest::mouseClick(
+            child<QDialogButtonBox>(settings, "buttons")->button(QDialogButtonBox::Ok),
+            Qt::LeftButton);
+        QVERIFY(desktop.trackerHost());
+        dialog = desktop.loginDialog();
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->isVisible());
+        QCOMPARE(child<QComboBox>(dialog, "trackerUrl")->currentText(),
+                 desktop.trackerHost()->proxyUrl().toString());
+        // The account made in the first test is in the hosted tracker's database.
+        QSignalSpy loggedIn(&desktop, &app::DesktopApp::loggedIn);
+        QTest::keyClicks(child<QLineEdit>(dialog, "loginUsername"), kUser);
+        QTest::keyClicks(child<QLineEdit>(dialog, "loginPassword"), kPassword);
+        QTest::mouseClick(child<QPushButton>(dialog, "submitButton"), Qt::LeftButton);
+        QVERIFY(loggedIn.wait(kTimeoutMs));
+        QCOMPARE(loggedIn.at(0).at(0).toUrl(), desktop.trackerHost()->proxyUrl());
     }
 
 private:
