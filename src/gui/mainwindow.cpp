@@ -421,6 +421,9 @@ void MainWindow::attachSession(session::SessionHost* session)
     if (!m_session)
         return;
     connect(m_session, &session::SessionHost::snapshotReady, this, &MainWindow::onSnapshot);
+    // The engine sends the details (piece map, peers, files) of the selected item only.
+    m_detailOf = selectedInfoHash();
+    m_session->setSnapshotDetail(m_detailOf);
     connect(m_session, &session::SessionHost::torrentFinished, this,
             [this](const QByteArray& infoHash) {
                 const session::TorrentSnapshot* t = m_model->torrent(infoHash);
@@ -529,7 +532,12 @@ void MainWindow::removeSelected()
 
 void MainWindow::showDetails()
 {
-    const session::TorrentSnapshot* t = m_model->torrent(selectedInfoHash());
+    const QByteArray selected = selectedInfoHash();
+    if (m_session && selected != m_detailOf) {
+        m_detailOf = selected;
+        m_session->setSnapshotDetail(selected); // a snapshot with its details follows at once
+    }
+    const session::TorrentSnapshot* t = m_model->torrent(selected);
     followSwarm(t ? t->infoHash : QByteArray());
     if (!t) {
         m_map->clear();

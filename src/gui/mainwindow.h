@@ -131,7 +131,8 @@ private:
     LogView* m_log = nullptr;
     QTreeWidget* m_peers = nullptr;
     QTreeWidget* m_files = nullptr;
-    QByteArray m_filesOf; // the torrent the Files tab lists
+    QByteArray m_filesOf;  // the torrent the Files tab lists
+    QByteArray m_detailOf; // the torrent whose details the engine sends (the selected one)
     void showFiles(const session::TorrentSnapshot& torrent);
     SearchPanel* m_search = nullptr;
     TrayIcon* m_tray = nullptr;

@@ -744,13 +744,20 @@ SessionSnapshot Session::snapshot() const
     s.trackerState = m_trackerState;
     for (const QByteArray& hash : std::as_const(m_order)) {
         const TorrentEntry& entry = m_torrents.at(hash);
-        TorrentSnapshot t = entry.torrent->snapshot();
+        TorrentSnapshot t = entry.torrent->snapshot(!m_detailOnly || *m_detailOnly == hash);
         t.trackerStatus = entry.trackerStatus;
         s.downloadRate += t.downloadRate;
         s.uploadRate += t.uploadRate;
         s.torrents.append(std::move(t));
     }
     return s;
+}
+
+void Session::setSnapshotDetail(const std::optional<QByteArray>& infoHash)
+{
+    m_detailOnly = infoHash;
+    if (m_snapshotTimer.isActive())
+        Q_EMIT snapshotReady(snapshot());
 }
 
 void Session::shutdown()

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace swarmshare::peer {
 class PeerServer;
@@ -67,6 +68,10 @@ public:
     void shutdown();
 
     SessionSnapshot snapshot() const;
+    // Which torrents' snapshots carry the details (availability, files, peers): all of them
+    // (nullopt, the default), or only the one with this info-hash (empty: none) — the one a
+    // window shows. Publishes a snapshot at once, so that the new one's details come now.
+    void setSnapshotDetail(const std::optional<QByteArray>& infoHash);
     Torrent* torrent(const QByteArray& infoHash) const;
 
     // For the torrents.
@@ -136,6 +141,7 @@ private:
     std::map<QByteArray, TorrentEntry> m_torrents;
     QList<QByteArray> m_order; // info-hashes in the order added: the queue's order
     qint64 m_nextPosition = 0;
+    std::optional<QByteArray> m_detailOnly;
     qsizetype m_transferRotation = 0;
     peer::RateLimiter m_downloadLimiter;
     peer::RateLimiter m_uploadLimiter;

@@ -105,6 +105,11 @@ void SessionHost::setRateLimits(qint64 downloadBytesPerSecond, qint64 uploadByte
     });
 }
 
+void SessionHost::setSnapshotDetail(const std::optional<QByteArray>& infoHash)
+{
+    post([=](Session& session) { session.setSnapshotDetail(infoHash); });
+}
+
 void SessionHost::setTrackerAccount(const QList<QUrl>& urls, const QString& username,
                                     const QByteArray& token)
 {

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace swarmshare::session {
 
@@ -39,6 +40,8 @@ public:
     void resumeTorrent(const QByteArray& infoHash);
     void setFilePriorities(const QByteArray& infoHash, const QList<picker::Priority>& priorities);
     void setRateLimits(qint64 downloadBytesPerSecond, qint64 uploadBytesPerSecond);
+    // Session::setSnapshotDetail().
+    void setSnapshotDetail(const std::optional<QByteArray>& infoHash);
     void setTrackerAccount(const QList<QUrl>& urls, const QString& username,
                            const QByteArray& token);
     void shutdown();

@@ -124,19 +124,21 @@ struct TorrentSnapshot {
     int pieceCount = 0;
     int piecesAtStart = 0; // verified by the check before any download
     Bitfield have;
+    // The details: filled only when `detailed` (Session::setSnapshotDetail()).
+    bool detailed = true;
     QList<int> availability; // per piece, connected peers that have it
     qint64 downloadRate = 0, uploadRate = 0;
     qint64 downloaded = 0, uploaded = 0; // payload bytes this session
     qint64 etaSeconds = -1;              // -1: unknown
     int badPieces = 0;
     int connectedPeers = 0, connectedSeeds = 0, knownPeers = 0;
-    QList<PeerSnapshot> peers;
+    QList<PeerSnapshot> peers; // details
     QStringList bannedPeers;
     // Payload received from each peer this session ("ADDR:PORT" -> bytes), gone ones included.
     QMap<QString, qint64> downloadedFrom;
     QList<picker::Priority> filePriorities;
-    QList<FileSnapshot> files;
-    QString trackerStatus; // the last answer or error of its tracker
+    QList<FileSnapshot> files; // details
+    QString trackerStatus;     // the last answer or error of its tracker
 };
 
 struct SessionSnapshot {

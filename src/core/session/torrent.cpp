@@ -885,7 +885,7 @@ void Torrent::transferTick(qint64 now)
 
 // --- snapshot -----------------------------------------------------------------------------------
 
-TorrentSnapshot Torrent::snapshot() const
+TorrentSnapshot Torrent::snapshot(bool detailed) const
 {
     TorrentSnapshot s;
     s.infoHash = infoHash();
@@ -900,7 +900,7 @@ TorrentSnapshot Torrent::snapshot() const
     s.pieceCount = m_meta.pieceCount();
     s.piecesAtStart = m_piecesAtStart;
     s.have = have();
-    s.availability = m_availability.snapshot();
+    s.detailed = detailed;
     s.downloadRate = m_download.rate;
     s.uploadRate = m_upload.rate;
     s.downloaded = m_download.total;
@@ -910,6 +910,13 @@ TorrentSnapshot Torrent::snapshot() const
     s.badPieces = m_badPieces;
     s.knownPeers = int(m_candidates.size());
     s.filePriorities = m_filePriorities;
+    for (const auto& [id, peer] : m_peers) {
+        ++s.connectedPeers;
+        s.connectedSeeds += peer->seeder ? 1 : 0;
+    }
+    if (!detailed)
+        return s;
+    s.availability = m_availability.snapshot();
     const FileLayout& layout = m_storage->layout();
     s.files.reserve(layout.fileCount());
     for (int f = 0; f < layout.fileCount(); ++f) {
@@ -958,8 +965,6 @@ TorrentSnapshot Torrent::snapshot() const
         if (peer->download.total > 0)
             s.downloadedFrom[peer->key] += peer->download.total;
         s.peers.append(p);
-        ++s.connectedPeers;
-        s.connectedSeeds += peer->seeder ? 1 : 0;
     }
     return s;
 }

@@ -114,7 +114,8 @@ public:
     // limiters grant (`limiterNowMs` is on the limiters' clock).
     void transferTick(qint64 limiterNowMs);
 
-    TorrentSnapshot snapshot() const;
+    // `detailed`: with the availability, the files and the peers (costs O(pieces + peers)).
+    TorrentSnapshot snapshot(bool detailed = true) const;
 
 Q_SIGNALS:
     void stateChanged(swarmshare::session::TorrentState state);

@@ -269,7 +269,9 @@ void SessionTest::queueRunsOneDownloadAndSkipsAStalledOne()
 
     SessionOptions sessionOptions;
     sessionOptions.maxActiveDownloads = 1;
-    sessionOptions.stalledAfterMs = 1500;
+    // Long enough that the album is still seen queued while the orphan has the slot, on a
+    // loaded machine too.
+    sessionOptions.stalledAfterMs = 5000;
     auto leecher = makeSession(QStringLiteral("queue"), sessionOptions);
     QVERIFY(leecher->addTorrent(paramsFor(orphan->torrentFile, path(QStringLiteral("queue/out")))));
     AddTorrentParams album = paramsFor(m_album, path(QStringLiteral("queue/out")));
@@ -341,6 +343,20 @@ void SessionTest::keepsItsTorrentsAcrossRestarts()
     QCOMPARE(torrents[1].infoHash, notes->infoHash);
     QTRY_COMPARE_WITH_TIMEOUT(session->snapshot().torrents.value(1).state, TorrentState::Seeding,
                               10000);
+
+    // Snapshots carry the details of the torrent asked for only (a window shows one).
+    session->setSnapshotDetail(notes->infoHash);
+    torrents = session->snapshot().torrents;
+    QVERIFY(!torrents[0].detailed);
+    QVERIFY(torrents[0].availability.isEmpty() && torrents[0].files.isEmpty());
+    QCOMPARE(torrents[0].pieceCount, first(*session).pieceCount); // the summary stays
+    QVERIFY(torrents[1].detailed);
+    QCOMPARE(torrents[1].availability.size(), torrents[1].pieceCount);
+    QCOMPARE(torrents[1].files.size(), 1);
+    session->setSnapshotDetail(QByteArray());
+    QVERIFY(!session->snapshot().torrents[1].detailed);
+    session->setSnapshotDetail(std::nullopt);
+    QVERIFY(session->snapshot().torrents[0].detailed && session->snapshot().torrents[1].detailed);
 
     // Resumed and removed: remembered too. A damaged entry is reported and left alone; the
     // others still come back.
