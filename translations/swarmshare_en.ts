@@ -2123,6 +2123,22 @@
         <source>No peer of the tracker has this file yet.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>&amp;Log in...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log in to a tracker, or create an account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Log out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log out of the tracker and forget the saved login</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>swarmshare::gui::PieceRarityMap</name>

@@ -2121,6 +2121,22 @@
         <source>No peer of the tracker has this file yet.</source>
         <translation>Chưa có peer nào của tracker có tệp này.</translation>
     </message>
+    <message>
+        <source>&amp;Log in...</source>
+        <translation>Đăng &amp;nhập...</translation>
+    </message>
+    <message>
+        <source>Log in to a tracker, or create an account</source>
+        <translation>Đăng nhập vào một tracker, hoặc tạo tài khoản</translation>
+    </message>
+    <message>
+        <source>&amp;Log out</source>
+        <translation>Đăng &amp;xuất</translation>
+    </message>
+    <message>
+        <source>Log out of the tracker and forget the saved login</source>
+        <translation>Đăng xuất khỏi tracker và quên thông tin đăng nhập đã lưu</translation>
+    </message>
 </context>
 <context>
     <name>swarmshare::gui::PieceRarityMap</name>

@@ -50,6 +50,11 @@ DesktopApp::DesktopApp(Config config, QString configPath, QObject* parent)
 {
     m_window->setConfigPath(m_configPath);
     connect(m_window.get(), &gui::MainWindow::settingsApplied, this, &DesktopApp::applySettings);
+    connect(m_window.get(), &gui::MainWindow::logInRequested, this, [this] {
+        if (!m_dialog)
+            openLogin();
+    });
+    connect(m_window.get(), &gui::MainWindow::logOutRequested, this, &DesktopApp::logOut);
 }
 
 void DesktopApp::applySettings(const Config& config)
@@ -238,6 +243,27 @@ void DesktopApp::useLogin(const gui::TrackerLogin& login,
     qCInfo(lcGui).noquote() << "logged in to" << login.trackerUrl.toString() << "as"
                             << login.username;
     Q_EMIT loggedIn(login.trackerUrl, login.username);
+}
+
+void DesktopApp::logOut()
+{
+    if (!m_client)
+        return;
+    qCInfo(lcGui) << "logging out";
+    gui::LoginDialog::forget();
+    m_engine->setTrackerAccount({}, {}, {});
+    m_window->setTrackerClient(nullptr);
+    m_window->setTrackerConnection({}, {});
+    // The client lives until the tracker answered (or gave up): the token ends on its side too.
+    trackerclient::TrackerClient* client = m_client.release();
+    client->setParent(this);
+    client->logout([client](const trackerclient::Reply<void>& reply) {
+        if (!reply)
+            qCWarning(lcGui).noquote()
+                << "the tracker did not take the logout:" << reply.error().message;
+        client->deleteLater();
+    });
+    openLogin();
 }
 
 void DesktopApp::shutdown(int timeoutMs)

@@ -77,6 +77,9 @@ private:
     void useLogin(const gui::TrackerLogin& login,
                   std::unique_ptr<trackerclient::TrackerClient> client);
     void openLogin();
+    // File > Log out: the tracker ends the token, the remembered login is forgotten, the engine
+    // stops using the account, and the login dialog opens.
+    void logOut();
     void warn(const QString& text);
 
     Config m_config;

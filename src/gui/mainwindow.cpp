@@ -226,6 +226,15 @@ void MainWindow::setUpViews()
     connect(settingsAction, &QAction::triggered, this, &MainWindow::showSettings);
     m_ui->menuFile->insertActions(m_ui->actionQuit, {shareAction, openAction});
     m_ui->menuFile->insertSeparator(m_ui->actionQuit);
+    // One of the two shows: Log in while logged out, Log out while logged in.
+    auto* logInAction = new QAction(this);
+    logInAction->setObjectName(QStringLiteral("actionLogIn"));
+    connect(logInAction, &QAction::triggered, this, &MainWindow::logInRequested);
+    auto* logOutAction = new QAction(this);
+    logOutAction->setObjectName(QStringLiteral("actionLogOut"));
+    logOutAction->setVisible(false);
+    connect(logOutAction, &QAction::triggered, this, &MainWindow::logOutRequested);
+    m_ui->menuFile->insertActions(m_ui->actionQuit, {logInAction, logOutAction});
     m_ui->menuFile->insertAction(m_ui->actionQuit, settingsAction);
     m_ui->menuFile->insertSeparator(m_ui->actionQuit);
     // Quit means quit, also when closing only hides the window to the tray.
@@ -309,6 +318,8 @@ void MainWindow::setTrackerConnection(const QUrl& url, const QString& username)
 {
     m_trackerUrl = url;
     m_username = username;
+    findChild<QAction*>(QStringLiteral("actionLogIn"))->setVisible(username.isEmpty());
+    findChild<QAction*>(QStringLiteral("actionLogOut"))->setVisible(!username.isEmpty());
     refreshTrackerView();
 }
 
@@ -745,6 +756,8 @@ void MainWindow::retranslate()
         }
     };
     set("actionSettings", tr("Se&ttings..."));
+    set("actionLogIn", tr("&Log in..."), tr("Log in to a tracker, or create an account"));
+    set("actionLogOut", tr("&Log out"), tr("Log out of the tracker and forget the saved login"));
     set("actionShare", tr("&Share..."), tr("Share a file (or drop files and folders here)"));
     set("actionOpen", tr("&Open..."), tr("Download from a .torrent file"));
     set("actionPause", tr("&Pause"));

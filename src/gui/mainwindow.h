@@ -94,6 +94,9 @@ public:
 
 Q_SIGNALS:
     void shareFinished(const QString& path, bool ok, const QString& message);
+    // File > Log in... / Log out (the app handles the account).
+    void logInRequested();
+    void logOutRequested();
     // The user applied new settings (already saved, rate limits already given to the engine).
     void settingsApplied(const swarmshare::Config& config);
 

@@ -344,6 +344,20 @@ private Q_SLOTS:
         QTest::mouseClick(child<QPushButton>(dialog, "submitButton"), Qt::LeftButton);
         QVERIFY(loggedIn.wait(kTimeoutMs));
         QCOMPARE(loggedIn.at(0).at(0).toUrl(), desktop.trackerHost()->proxyUrl());
+        QTRY_VERIFY(!desktop.loginDialog());
+
+        // File > Log out: the account is dropped, the login dialog comes back.
+        auto* logIn = child<QAction>(window, "actionLogIn");
+        auto* logOut = child<QAction>(window, "actionLogOut");
+        QVERIFY(logOut->isVisible() && !logIn->isVisible());
+        logOut->trigger();
+        QVERIFY(!desktop.trackerClient());
+        QVERIFY(!gui::LoginDialog::loadRemembered());
+        QVERIFY(trackerRows(window).at(0).startsWith(QStringLiteral("Used by this app|none")));
+        QVERIFY(logIn->isVisible() && !logOut->isVisible());
+        dialog = desktop.loginDialog();
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->isVisible());
     }
 
 private:
