@@ -4,9 +4,11 @@
 // logged in to the trackers now running in the app (main, backup and proxy, shown in the Tracker
 // view). A file dropped on the window is shared and appears in the tracker's file index through
 // the account API; its swarm-wide piece map comes from the tracker's live feed beside the local
-// one; the Log view shows the app's own log, filtered by level and text. Started again, the app
-// hosts the tracker, logs in by itself and shares the file again. Screenshots of the Shares,
-// Tracker and Log views.
+// one; the Log view shows the app's own log, filtered by level and text; hosting follows the
+// settings. Started again, the app hosts the tracker, logs in by itself and shares the file
+// again; File > Log out drops the account. A second user's app on the first one's tracker finds
+// the file with Search and downloads it from the first app (idle peers and leases of the account
+// API), byte for byte, then shares it too. Screenshots of the Shares, Tracker and Log views.
 #include "app/desktopapp.h"
 #include "common/i18n.h"
 #include "common/logging.h"
@@ -27,6 +29,7 @@
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QDropEvent>
+#include <QFile>
 #include <QLineEdit>
 #include <QMimeData>
 #include <QPointer>
@@ -360,7 +363,82 @@ private Q_SLOTS:
         QTRY_VERIFY(dialog->isVisible());
     }
 
+    void aSecondUserFindsTheShareAndDownloadsIt()
+    {
+        // Alice's app: hosting, logged in (her share came back from the first test's run).
+        app::DesktopApp alice(*Config::load(m_configPath), m_configPath);
+        alice.start();
+        QVERIFY(alice.trackerHost());
+        QSignalSpy aliceIn(&alice, &app::DesktopApp::loggedIn);
+        logIn(alice.loginDialog(), kUser, kPassword, 0);
+        QVERIFY(aliceIn.wait(kTimeoutMs));
+        const QUrl tracker = alice.trackerHost()->proxyUrl();
+
+        // Bob's app, on Alice's tracker: a new account, then Search finds her file.
+        Config config;
+        config.dataDir = m_dir.filePath(QStringLiteral("bob/data"));
+        config.peer.listenPort = 0;
+        config.tracker.urls = {tracker.toString()};
+        app::DesktopApp bob(config, QString());
+        const QString saveTo = m_dir.filePath(QStringLiteral("bob/downloads"));
+        bob.window()->setSaveFolderChooser([&](const QString&) { return saveTo; });
+        bob.start();
+        QSignalSpy bobIn(&bob, &app::DesktopApp::loggedIn);
+        logIn(bob.loginDialog(), QStringLiteral("bob.pham"), QStringLiteral("another long one"), 1);
+        QVERIFY(bobIn.wait(kTimeoutMs));
+        gui::MainWindow* window = bob.window();
+        window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(window));
+        QTest::keyClick(window, Qt::Key_3, Qt::ControlModifier);
+        auto* query = child<QLineEdit>(window, "searchQuery");
+        query->clear();
+        QTest::keyClicks(query, QStringLiteral("ha-noi"));
+        QTest::keyClick(query, Qt::Key_Return);
+        auto* results = child<QTreeView>(window, "searchResults");
+        QTRY_COMPARE_WITH_TIMEOUT(results->model()->rowCount(), 1, kTimeoutMs);
+        results->setCurrentIndex(results->model()->index(0, 0));
+        QTest::mouseClick(child<QPushButton>(window, "downloadButton"), Qt::LeftButton);
+
+        // The download comes from Alice (found through the tracker's idle peers), reaches 100%,
+        // and the file is hers; Bob then shares it too: the tracker's map counts two peers.
+        gui::TorrentModel* model = window->torrentModel();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            model->index(0, 0).data(gui::TorrentModel::ProgressRole).toDouble(), 1.0, 60000);
+        QFile file(saveTo + QStringLiteral("/ban-do-ha-noi.pdf"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll(), test::randomBytes(5 * 1024 * 1024 + 321, 7));
+        QTest::keyClick(window, Qt::Key_2, Qt::ControlModifier);
+        auto* shares = child<QTreeView>(window, "sharesView");
+        QTRY_COMPARE_WITH_TIMEOUT(shares->model()->rowCount(), 1, kTimeoutMs);
+        shares->setCurrentIndex(shares->model()->index(0, 0));
+        auto* swarm = child<gui::PieceRarityMap>(window, "swarmMap");
+        QTRY_VERIFY_WITH_TIMEOUT(swarm->title().contains(QStringLiteral("seeders: 2")), kTimeoutMs);
+        QVERIFY2(swarm->toolTipFor(0).contains(QStringLiteral("held by 2 peers")),
+                 qPrintable(swarm->toolTipFor(0)));
+        test::saveScreenshot(*window, QStringLiteral("desktop-downloaded"));
+    }
+
 private:
+    // Fills the login dialog's tab (0 log in, 1 create an account) and submits it.
+    static void logIn(gui::LoginDialog* dialog, const QString& user, const QString& password,
+                      int tab)
+    {
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->isVisible());
+        auto* tabs = child<QTabWidget>(dialog, "modeTabs");
+        tabs->setCurrentIndex(tab);
+        if (tab == 0) {
+            QTest::keyClicks(child<QLineEdit>(dialog, "loginUsername"), user);
+            QTest::keyClicks(child<QLineEdit>(dialog, "loginPassword"), password);
+        } else {
+            child<QLineEdit>(dialog, "registerUsername")->setText(user);
+            QTest::keyClicks(child<QLineEdit>(dialog, "registerPassword"), password);
+            QTest::keyClicks(child<QLineEdit>(dialog, "registerConfirm"), password);
+        }
+        QTest::mouseClick(child<QPushButton>(dialog, "submitButton"), Qt::LeftButton);
+    }
+
     QTemporaryDir m_dir;
     Config m_config;
     QString m_configPath;
