@@ -103,7 +103,26 @@ private:
         quint64 token = 0; // this attempt's job at the hasher
     };
 
-    void writeBlock(int piece, int offset, const QByteArray& data);
+    // Writes are gathered in runs of blocks that are contiguous in one file, each run written
+    // with one system call (a block that spans files is written on its own).
+    struct WriteRun {
+        int file = -1;
+        qint64 start = 0;
+        qint64 end = 0;
+        QList<const BlockWrite*> blocks;
+    };
+    // Likewise for reads: requests contiguous in one file are read with one call.
+    struct ReadRun {
+        int file = -1;
+        qint64 start = 0;
+        qint64 end = 0;
+        QList<BlockData> blocks;
+    };
+    static constexpr int kMaxRunBlocks = 64;
+
+    void writeRun(WriteRun& run);
+    void blockWritten(int piece, int offset, const QByteArray& data);
+    void readRun(ReadRun& run, QList<BlockData>& out);
     std::optional<BlockData> readBlock(const BlockReadRequest& request);
     void flushHashes();
     void startCheck(QList<int> pieces, quint64 checkId);
