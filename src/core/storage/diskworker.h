@@ -118,7 +118,10 @@ private:
         qint64 end = 0;
         QList<BlockData> blocks;
     };
-    static constexpr int kMaxRunBlocks = 64;
+    // 128 KiB per call: measured on ext4 (Linux 6.18), the disk thread spends about half as much
+    // per GiB as with one call per block, while runs of 1 MiB cost twice as much again (the
+    // blocks no longer sit in the CPU's cache when the kernel copies them).
+    static constexpr int kMaxRunBlocks = 8;
 
     void writeRun(WriteRun& run);
     void blockWritten(int piece, int offset, const QByteArray& data);

@@ -128,7 +128,7 @@ private slots:
     {
         // Everything posted before the event loop runs is one batch for the disk thread, which
         // writes and reads blocks that follow each other in a file with one call per run (at
-        // most 64 blocks): runs that cross pieces, a duplicate that breaks a run, a short tail.
+        // most 8 blocks): runs that cross pieces, a duplicate that breaks a run, a short tail.
         const TorrentFixture fixture =
             TorrentFixture::make({{QStringLiteral("big.bin"), 3 * 1048576 + 5000}}, 1048576);
         PieceStorage& storage = m_harness->create(fixture, root());
