@@ -8,6 +8,7 @@
 #include <QSocketNotifier>
 #include <QTcpSocket>
 
+#include <array>
 #include <utility>
 
 #ifdef Q_OS_UNIX
@@ -35,11 +36,30 @@ QString hexOf(const QByteArray& bytes)
     return QString::fromLatin1(bytes.toHex());
 }
 
+// Blocks read in place: a read goes, in one readv, first to what the message in progress still
+// lacks, then to these pairs of a 13-byte header and a 16 KiB block, then to the read buffer.
+// While the peer sends pieces of 16 KiB blocks, as peers do, each block lands in its own buffer
+// and reaches the storage without a copy; any other message, or a block the read splits, is
+// decoded from wherever it landed the ordinary way.
+constexpr int kBlockSlots = 16;
+constexpr qsizetype kSlotBlockSize = WireCodec::kMaxBlockSize;
+// Room behind the slots: small messages, and whatever does not fit in them.
+constexpr qsizetype kSlotTail = 16 * 1024;
+
+struct BlockSlot {
+    char header[WireCodec::kPieceHeaderSize];
+    QByteArray block;
+};
+
 // The connections of a thread read one after another, and the decoder copies what it keeps of
-// a read, so they share one read buffer. A read nested in another one (a slot of the first
-// connection reading a second) gets a buffer of its own.
+// a read (or takes a slot's block and puts a new one in its place), so they share one read
+// buffer and one set of slots. A read nested in another one (a slot of the first connection
+// reading a second) gets a buffer of its own and no slots.
 thread_local QByteArray t_readBuffer;
+thread_local std::array<BlockSlot, kBlockSlots> t_blockSlots;
 thread_local bool t_readBufferBusy = false;
+
+} // namespace
 
 class ReadBuffer {
 public:
@@ -62,14 +82,23 @@ public:
     ReadBuffer& operator=(const ReadBuffer&) = delete;
 
     char* data() const { return m_data; }
+    // The block slots, or nullptr for a nested read.
+    std::array<BlockSlot, kBlockSlots>* blockSlots() const
+    {
+        if (!m_shared)
+            return nullptr;
+        for (BlockSlot& slot : t_blockSlots) {
+            if (slot.block.size() != kSlotBlockSize)
+                slot.block = QByteArray(kSlotBlockSize, Qt::Uninitialized);
+        }
+        return &t_blockSlots;
+    }
 
 private:
     bool m_shared;
     QByteArray m_own;
     char* m_data = nullptr;
 };
-
-} // namespace
 
 PeerConnection::PeerConnection(Direction direction, QByteArray ourPeerId,
                                PeerConnectionOptions options, QObject* parent)
@@ -203,6 +232,25 @@ void PeerConnection::onReadyRead()
     qint64 total = 0;
     bool closed = false;
     while (total < kMaxReadPerWakeup) {
+#ifdef Q_OS_UNIX
+        if (m_state == State::Active && (m_socket->openMode() & QIODevice::Unbuffered)) {
+            bool drained = false;
+            const qint64 n = readInPlace(buffer, drained);
+            if (!self)
+                return;
+            if (n > 0) {
+                total += n;
+                m_lastReceived.restart();
+                if (m_state == State::Closed)
+                    break;
+                if (!drained)
+                    continue;
+            }
+            // Drained, nothing waiting, the end of the stream or an error: the socket's own
+            // read below says which, and has the socket watch for more. (0: no read in place
+            // this time; the ordinary one below takes its turn.)
+        }
+#endif
         const qint64 n = m_socket->read(buffer.data(), kReadChunk);
         if (n < 0) {
             closed = true; // an unbuffered socket reports the peer's close (or an error) here
@@ -359,6 +407,77 @@ void PeerConnection::readMessages(QByteArrayView bytes)
 {
     QList<WireMessage> messages;
     const Result<void> result = m_codec->feed(bytes, messages);
+    dispatchAll(messages, result);
+}
+
+#ifdef Q_OS_UNIX
+qint64 PeerConnection::readInPlace(const ReadBuffer& buffer, bool& drained)
+{
+    std::array<BlockSlot, kBlockSlots>* blockSlots = buffer.blockSlots();
+    const qsizetype missing = m_codec->bytesToMessageEnd();
+    if (!blockSlots || missing < 0 || missing > kReadChunk - kSlotTail)
+        return 0;
+    const int fd = int(m_socket->socketDescriptor());
+    if (fd < 0)
+        return -1;
+    char* const head = buffer.data();
+    char* const tail = head + missing;
+    std::array<iovec, 2 * kBlockSlots + 2> vectors;
+    int count = 0;
+    if (missing > 0)
+        vectors[count++] = {head, size_t(missing)};
+    for (BlockSlot& slot : *blockSlots) {
+        vectors[count++] = {slot.header, sizeof slot.header};
+        vectors[count++] = {slot.block.data(), size_t(kSlotBlockSize)};
+    }
+    vectors[count++] = {tail, size_t(kSlotTail)};
+    constexpr qsizetype kSlotSize = WireCodec::kPieceHeaderSize + kSlotBlockSize;
+    const qsizetype capacity = missing + kBlockSlots * kSlotSize + kSlotTail;
+    ssize_t n = -1;
+    do {
+        n = ::readv(fd, vectors.data(), count);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return -1;
+    drained = n < capacity;
+
+    // Decoded in stream order: the rest of the message in progress, then each slot (in place
+    // when it holds a whole 16 KiB piece message at a message boundary), then the tail.
+    QList<WireMessage> messages;
+    Result<void> result;
+    auto feed = [&](const char* data, qsizetype length) {
+        if (result && length > 0)
+            result = m_codec->feed(QByteArrayView(data, length), messages);
+    };
+    qsizetype left = n;
+    const qsizetype first = std::min(left, missing);
+    feed(head, first);
+    left -= first;
+    for (BlockSlot& slot : *blockSlots) {
+        if (left == 0 || !result)
+            break;
+        const qsizetype got = std::min(left, kSlotSize);
+        left -= got;
+        const QByteArrayView header(slot.header, sizeof slot.header);
+        if (got == kSlotSize && m_codec->bufferedBytes() == 0 &&
+            WireCodec::isPieceHeader(header, kSlotBlockSize)) {
+            result = m_codec->feedPiece(
+                header, std::exchange(slot.block, QByteArray(kSlotBlockSize, Qt::Uninitialized)),
+                messages);
+        } else {
+            const qsizetype inHeader = std::min(got, qsizetype(sizeof slot.header));
+            feed(slot.header, inHeader);
+            feed(slot.block.constData(), got - inHeader);
+        }
+    }
+    feed(tail, left);
+    dispatchAll(messages, result);
+    return n;
+}
+#endif
+
+void PeerConnection::dispatchAll(const QList<WireMessage>& messages, const Result<void>& result)
+{
     QPointer<PeerConnection> self(this);
     for (const WireMessage& message : std::as_const(messages)) {
         dispatch(message);

@@ -20,6 +20,8 @@ class QTcpSocket;
 
 namespace swarmshare::peer {
 
+class ReadBuffer;
+
 struct PeerConnectionOptions {
     // BEP 3 peers drop a connection after about two minutes without a byte, so we send a
     // keep-alive once we have been quiet this long.
@@ -138,6 +140,12 @@ private:
     bool acceptInfoHash();
     void sendHandshake();
     void readMessages(QByteArrayView bytes);
+    // Reads with the block slots (see peerconnection.cpp) and dispatches what it decoded.
+    // Returns the bytes read, 0 when a read in place is not possible now, -1 when nothing was
+    // read (nothing waiting, the end of the stream, an error); `drained` when the socket had
+    // less than the read could take.
+    qint64 readInPlace(const ReadBuffer& buffer, bool& drained);
+    void dispatchAll(const QList<WireMessage>& messages, const Result<void>& result);
     void dispatch(const WireMessage& message);
     void send(const WireMessage& message);
     // Queues bytes (appended to the small-message tail when `small`, else queued as they are).

@@ -503,6 +503,40 @@ private slots:
                  qPrintable(closed.at(0).at(0).toString()));
     }
 
+    void readsBlocksInPlaceAndChecksThem()
+    {
+        // Only 16 KiB pieces: the reads put each block in a buffer of its own (see
+        // PeerConnection). Then a piece whose index is out of range, with valid ones before it:
+        // they arrive, it ends the connection with its reason.
+        RawPair pair = rawPeerPair();
+        PeerConnection& client = *pair.client;
+        QSignalSpy pieces(&client, &PeerConnection::pieceReceived);
+        QSignalSpy closed(&client, &PeerConnection::disconnected);
+        const int blocks = 400;
+        QByteArray stream;
+        for (int i = 0; i < blocks; ++i)
+            stream += WireCodec::encode(WireMessage::piece(i % 4, (i % 2) * 16384, blockOf(i)));
+        pair.peer->write(stream);
+        QTRY_COMPARE_WITH_TIMEOUT(pieces.size(), blocks, 30000);
+        for (int i = 0; i < blocks; ++i) {
+            QCOMPARE(pieces.at(i).at(0).toInt(), i % 4);
+            QCOMPARE(pieces.at(i).at(1).toLongLong(), (i % 2) * 16384);
+            QVERIFY(pieces.at(i).at(2).toByteArray() == blockOf(i));
+        }
+        QVERIFY(closed.isEmpty());
+
+        QByteArray bad;
+        for (int i = 0; i < 5; ++i)
+            bad += WireCodec::encode(WireMessage::piece(1, 0, blockOf(i)));
+        bad += WireCodec::encodePieceHeader(4, 0, 16384) + blockOf(99); // 4 pieces: 0..3
+        bad += WireCodec::encode(WireMessage::piece(1, 0, blockOf(7)));
+        pair.peer->write(bad);
+        QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 30000);
+        QCOMPARE(pieces.size(), blocks + 5);
+        QVERIFY2(closed.at(0).at(0).toString().contains(QStringLiteral("out of range")),
+                 qPrintable(closed.at(0).at(0).toString()));
+    }
+
     void capsConnections()
     {
         PeerServerOptions options;
