@@ -104,6 +104,7 @@ void DiskWorker::startCheck(QList<int> pieces, quint64 checkId)
 {
     // Partial pieces were not verified: after a check they are simply missing.
     m_partial.clear();
+    m_earlyBytes = 0;
     flushHashes();
     emit forgetAllHashes();
     m_checkId = checkId;
@@ -171,13 +172,19 @@ void DiskWorker::blockWritten(int piece, int offset, const QByteArray& data)
     m_dirty = true;
     PartialPiece& partial = partialPiece(piece);
     partial.written.set(offset / FileLayout::kBlockSize);
-    if (offset != partial.fed)
-        return; // early: fed when the cursor gets here
+    if (offset != partial.fed) {
+        // Early: fed when the cursor gets here, from memory while there is room.
+        if (m_earlyBytes + data.size() <= kMaxEarlyBytes) {
+            partial.early.emplace(offset, data);
+            m_earlyBytes += data.size();
+        }
+        return;
+    }
     feed(piece, partial, data);
     if (Result<void> fed = feedWrittenBlocks(piece, partial); !fed) {
         flushHashes();
         emit forgetHash(partial.token);
-        m_partial.erase(piece);
+        erasePartial(piece);
         return fail(fed.error());
     }
 }
@@ -331,6 +338,13 @@ Result<void> DiskWorker::feedWrittenBlocks(int piece, PartialPiece& partial)
         const int block = int(partial.fed / FileLayout::kBlockSize);
         if (!partial.written.test(block))
             break;
+        if (const auto kept = partial.early.find(int(partial.fed)); kept != partial.early.end()) {
+            const QByteArray data = std::move(kept->second);
+            partial.early.erase(kept);
+            m_earlyBytes -= data.size();
+            feed(piece, partial, data);
+            continue;
+        }
         QByteArray data(m_layout.blockSize(piece, block), Qt::Uninitialized);
         if (Result<void> read = readExact(piece, partial.fed, data.data(), data.size()); !read)
             return read;
@@ -339,13 +353,23 @@ Result<void> DiskWorker::feedWrittenBlocks(int piece, PartialPiece& partial)
     return {};
 }
 
+void DiskWorker::erasePartial(int piece)
+{
+    const auto it = m_partial.find(piece);
+    if (it == m_partial.end())
+        return;
+    for (const auto& [offset, data] : it->second->early)
+        m_earlyBytes -= data.size();
+    m_partial.erase(it);
+}
+
 void DiskWorker::onPieceHashed(quint64 token, int piece, const QByteArray& digest)
 {
     assertOnOwnThread(this);
     const auto it = m_partial.find(piece);
     if (it == m_partial.end() || it->second->token != token)
         return; // an attempt abandoned since (a check started, a read-back failed)
-    m_partial.erase(it);
+    erasePartial(piece);
     const bool ok =
         digest == QByteArrayView(m_hashes).sliced(qsizetype(piece) * Sha1::kSize, Sha1::kSize);
     if (ok) {

@@ -189,6 +189,28 @@ private slots:
         QVERIFY(storage.have().test(0));
     }
 
+    void earlyBlocksBeyondWhatIsKeptInMemoryAreReadBack()
+    {
+        // An 8 MiB piece written back to front: every block but the first arrives early. Up to
+        // 4 MiB of them wait in memory for the hash cursor, the rest are read back from disk.
+        const qint64 pieceLength = 8 * 1024 * 1024;
+        const TorrentFixture fixture =
+            TorrentFixture::make({{QStringLiteral("one.bin"), pieceLength + 100}}, pieceLength);
+        PieceStorage& storage = m_harness->create(fixture, root());
+        QCOMPARE(StorageHarness::openAndWait(storage), 0);
+        QList<int> order;
+        for (int block = fixture.layout.blockCount(0) - 1; block >= 0; --block)
+            order.append(block);
+        bool ok = false;
+        QVERIFY(writePiece(storage, fixture, 0, order, &ok));
+        QVERIFY(ok);
+        QVERIFY(writePiece(storage, fixture, 1, {}, &ok));
+        QVERIFY(ok);
+        QVERIFY(storage.have().all());
+        QCOMPARE(storage.pendingWriteBytes(), 0);
+        QCOMPARE(readFile(fixture.path(root(), 0)), fixture.fileData(0));
+    }
+
     void filesAreSparseAndFullSizeFromTheFirstBlock()
     {
         const TorrentFixture fixture = threeFiles();
