@@ -11,6 +11,7 @@
 #include <QThreadPool>
 #include <QVarLengthArray>
 
+#include <algorithm>
 #include <utility>
 
 namespace swarmshare::storage {
@@ -220,8 +221,17 @@ void DiskWorker::writeBlocks(const QList<BlockWrite>& writes)
 {
     assertOnOwnThread(this);
     const FileCache::Batch batch(m_files);
+    // In torrent order: blocks of one piece from several peers arrive interleaved, and sorted
+    // they make longer runs. The sort is stable, so of two copies of a block the first still wins.
+    QVarLengthArray<const BlockWrite*, 256> ordered;
+    for (const BlockWrite& write : writes)
+        ordered.append(&write);
+    std::stable_sort(ordered.begin(), ordered.end(), [](const BlockWrite* a, const BlockWrite* b) {
+        return a->piece != b->piece ? a->piece < b->piece : a->offset < b->offset;
+    });
     WriteRun run;
-    for (const BlockWrite& write : writes) {
+    for (const BlockWrite* const entry : ordered) {
+        const BlockWrite& write = *entry;
         const auto& [piece, offset, data] = write;
         m_pendingWriteBytes->fetch_sub(data.size(), std::memory_order_relaxed);
         if (!accepting() || !m_layout.isValidBlock(piece, offset, data.size()) ||
