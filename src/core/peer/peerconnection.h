@@ -46,8 +46,10 @@ struct PeerConnectionOptions {
 //
 // I/O. At a gigabyte per second the copies and system calls per 16 KiB block cost more than
 // anything else, so the connection does its own buffering around the socket (opened
-// QIODevice::Unbuffered where we create it). Reads go straight from the socket into a
-// per-thread buffer that the WireCodec decodes in place. Messages to send are queued, not
+// QIODevice::Unbuffered where we create it). Reads go straight from the socket, in one readv,
+// into per-thread buffers: 16 KiB blocks of piece messages each into a buffer of its own that
+// goes on to the storage as it is (WireCodec::feedPiece), everything else into a buffer that
+// the WireCodec decodes in place. Messages to send are queued, not
 // copied: small ones are packed together, a piece's block is queued as the caller's
 // (implicitly shared) QByteArray; the queue goes to the socket in one gathered write
 // (sendmsg) at the end of the read that produced the messages or, for those sent from

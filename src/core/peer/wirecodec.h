@@ -98,9 +98,10 @@ struct PieceGeometry {
 //   the handshake, and a peer that sends one anyway is better ignored than dropped. The
 //   connection decides; it also owns ordering rules the codec cannot see (unrequested blocks).
 //
-// Copies: each payload byte is copied once. A message wholly inside the chunk is decoded in place
-// (a piece block becomes one QByteArray copy); a message split across chunks is accumulated in a
-// buffer reserved to the message's size, and a piece block then takes over that buffer.
+// Copies: each payload byte is copied once at most. A message wholly inside the chunk is decoded
+// in place (a piece block becomes one QByteArray copy); a message split across chunks is
+// accumulated in a buffer reserved to the message's size, and a piece block then takes over that
+// buffer; a block read into a buffer of its own (feedPiece) is not copied at all.
 class WireCodec {
 public:
     static constexpr qint64 kMaxBlockSize = 16 * 1024;
