@@ -85,6 +85,8 @@ ss_env() { # ss_env HOME_DIR: prints nothing, sets the array `env_cmd`
 bytes=$((size_mib * 1024 * 1024))
 mkdir -p "$work/data" "$work/logs"
 head -c "$bytes" /dev/urandom >"$work/data/data.bin"
+# Written back now rather than by the kernel 30 s later, in the middle of some client's runs.
+sync "$work/data/data.bin"
 cat "$work/data/data.bin" >/dev/null
 "$swarmshare" create "$work/data/data.bin" -o "$work/data.torrent" --force >/dev/null ||
     die "swarmshare create failed"
@@ -97,6 +99,10 @@ seed_ports=() seed_pids=()
 for ((i = 1; i <= seeder_count; i++)); do
     dir=$work/seeder$i
     ss_env "$dir/home"
+    # Created before the seeder starts: the loop below may read its stderr before the shell
+    # that starts it in the background has opened the file.
+    : >"$dir/stdout"
+    : >"$dir/stderr"
     "${env_cmd[@]}" "$swarmshare" seed "$torrent" --data "$work/data" --port 0 \
         >"$dir/stdout" 2>"$dir/stderr" &
     pid=$!

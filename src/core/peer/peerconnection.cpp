@@ -5,20 +5,100 @@
 #include "common/netaddress.h"
 
 #include <QPointer>
+#include <QSocketNotifier>
 #include <QTcpSocket>
 
+#include <array>
 #include <utility>
+
+#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#endif
 
 namespace swarmshare::peer {
 
 namespace {
+
+// Reads take up to this much at a time: a few hundred kilobytes per system call keep the calls
+// few at a gigabyte per second while the buffer stays in the CPU's cache.
+constexpr qsizetype kReadChunk = 256 * 1024;
+// Bytes read per readyRead at most, so that one fast peer does not starve the others.
+constexpr qint64 kMaxReadPerWakeup = 1024 * 1024;
+// Segments per gathered write (IOV_MAX is 1024 on Linux): 32 blocks and their headers.
+constexpr int kMaxWriteSegments = 64;
+// Small messages are packed into one segment up to this size.
+constexpr qsizetype kMaxSmallSegment = 4096;
 
 QString hexOf(const QByteArray& bytes)
 {
     return QString::fromLatin1(bytes.toHex());
 }
 
+// Blocks read in place: a read goes, in one readv, first to what the message in progress still
+// lacks, then to these pairs of a 13-byte header and a 16 KiB block, then to the read buffer.
+// While the peer sends pieces of 16 KiB blocks, as peers do, each block lands in its own buffer
+// and reaches the storage without a copy; any other message, or a block the read splits, is
+// decoded from wherever it landed the ordinary way.
+constexpr int kBlockSlots = 16;
+constexpr qsizetype kSlotBlockSize = WireCodec::kMaxBlockSize;
+// Room behind the slots: small messages, and whatever does not fit in them.
+constexpr qsizetype kSlotTail = 16 * 1024;
+
+struct BlockSlot {
+    char header[WireCodec::kPieceHeaderSize];
+    QByteArray block;
+};
+
+// The connections of a thread read one after another, and the decoder copies what it keeps of
+// a read (or takes a slot's block and puts a new one in its place), so they share one read
+// buffer and one set of slots. A read nested in another one (a slot of the first connection
+// reading a second) gets a buffer of its own and no slots.
+thread_local QByteArray t_readBuffer;
+thread_local std::array<BlockSlot, kBlockSlots> t_blockSlots;
+thread_local bool t_readBufferBusy = false;
+
 } // namespace
+
+class ReadBuffer {
+public:
+    ReadBuffer()
+        : m_shared(!t_readBufferBusy)
+    {
+        QByteArray& bytes = m_shared ? t_readBuffer : m_own;
+        if (bytes.size() != kReadChunk)
+            bytes.resize(kReadChunk);
+        m_data = bytes.data();
+        if (m_shared)
+            t_readBufferBusy = true;
+    }
+    ~ReadBuffer()
+    {
+        if (m_shared)
+            t_readBufferBusy = false;
+    }
+    ReadBuffer(const ReadBuffer&) = delete;
+    ReadBuffer& operator=(const ReadBuffer&) = delete;
+
+    char* data() const { return m_data; }
+    // The block slots, or nullptr for a nested read.
+    std::array<BlockSlot, kBlockSlots>* blockSlots() const
+    {
+        if (!m_shared)
+            return nullptr;
+        for (BlockSlot& slot : t_blockSlots) {
+            if (slot.block.size() != kSlotBlockSize)
+                slot.block = QByteArray(kSlotBlockSize, Qt::Uninitialized);
+        }
+        return &t_blockSlots;
+    }
+
+private:
+    bool m_shared;
+    QByteArray m_own;
+    char* m_data = nullptr;
+};
 
 PeerConnection::PeerConnection(Direction direction, QByteArray ourPeerId,
                                PeerConnectionOptions options, QObject* parent)
@@ -60,6 +140,8 @@ PeerConnection::PeerConnection(QTcpSocket* socket, QByteArray ourPeerId, Torrent
 
 PeerConnection::~PeerConnection()
 {
+    // The notifier watches the socket's descriptor: it goes first.
+    releaseNotifier();
     // The socket is a child; its signals must not reach a half-destroyed connection.
     if (m_socket)
         m_socket->disconnect(this);
@@ -71,12 +153,17 @@ void PeerConnection::wireSocket()
     connect(m_socket, &QTcpSocket::readyRead, this, &PeerConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::errorOccurred, this, &PeerConnection::onSocketError);
     connect(m_socket, &QTcpSocket::disconnected, this, &PeerConnection::onSocketError);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &PeerConnection::bytesWritten);
+    // Only what another writer left in the socket's own buffer: we write around it (flush()).
+    connect(m_socket, &QTcpSocket::bytesWritten, this, [this](qint64 bytes) {
+        Q_EMIT bytesWritten(bytes);
+        if (m_socket->bytesToWrite() == 0)
+            onWritable();
+    });
 }
 
 qint64 PeerConnection::bytesToWrite() const
 {
-    return m_socket ? m_socket->bytesToWrite() : 0;
+    return m_outBytes + (m_socket ? m_socket->bytesToWrite() : 0);
 }
 
 void PeerConnection::connectToPeer(const QHostAddress& address, quint16 port)
@@ -87,7 +174,8 @@ void PeerConnection::connectToPeer(const QHostAddress& address, quint16 port)
     m_state = State::Connecting;
     m_lastReceived.start();
     m_inactivityTimer.start(m_options.inactivityTimeout);
-    m_socket->connectToHost(m_address, m_port);
+    // Unbuffered: reads go straight into our buffer (see onReadyRead()).
+    m_socket->connectToHost(m_address, m_port, QIODevice::ReadWrite | QIODevice::Unbuffered);
 }
 
 void PeerConnection::start()
@@ -109,6 +197,11 @@ void PeerConnection::disconnectFromPeer(const QString& reason)
     m_keepAliveTimer.stop();
     m_inactivityTimer.stop();
     qCInfo(lcPeer).noquote() << describe() << "disconnected:" << reason;
+    releaseNotifier();
+    m_out.clear();
+    m_outBytes = 0;
+    m_outOffset = 0;
+    m_tailSmall = false;
     m_socket->disconnect(this);
     m_socket->abort();
     Q_EMIT disconnected(reason);
@@ -125,25 +218,78 @@ void PeerConnection::onConnected()
         return;
     m_state = State::Handshaking;
     sendHandshake();
+    flush();
 }
 
 void PeerConnection::onReadyRead()
 {
     if (m_state != State::Handshaking && m_state != State::Active)
         return;
-    const QByteArray chunk = m_socket->readAll();
-    if (chunk.isEmpty())
-        return;
-    m_lastReceived.restart();
-    QByteArrayView rest(chunk);
-    if (m_state == State::Handshaking) {
-        const qsizetype used = readHandshake(rest);
-        if (used < 0)
+    QPointer<PeerConnection> self(this);
+    const ReadBuffer buffer;
+    // What the messages make us send goes out in one write once the read is done.
+    ++m_reading;
+    qint64 total = 0;
+    bool closed = false;
+    while (total < kMaxReadPerWakeup) {
+#ifdef Q_OS_UNIX
+        if (m_state == State::Active && (m_socket->openMode() & QIODevice::Unbuffered)) {
+            bool drained = false;
+            const qint64 n = readInPlace(buffer, drained);
+            if (!self)
+                return;
+            if (n > 0) {
+                total += n;
+                m_lastReceived.restart();
+                if (m_state == State::Closed)
+                    break;
+                if (!drained)
+                    continue;
+            }
+            // Drained, nothing waiting, the end of the stream or an error: the socket's own
+            // read below says which, and has the socket watch for more. (0: no read in place
+            // this time; the ordinary one below takes its turn.)
+        }
+#endif
+        const qint64 n = m_socket->read(buffer.data(), kReadChunk);
+        if (n < 0) {
+            closed = true; // an unbuffered socket reports the peer's close (or an error) here
+            break;
+        }
+        if (n == 0)
+            break;
+        total += n;
+        m_lastReceived.restart();
+        QByteArrayView rest(buffer.data(), n);
+        if (m_state == State::Handshaking) {
+            const qsizetype used = readHandshake(rest);
+            if (!self)
+                return;
+            if (used < 0)
+                break;
+            rest = rest.sliced(used);
+        }
+        if (m_state == State::Active && !rest.isEmpty())
+            readMessages(rest);
+        if (!self)
             return;
-        rest = rest.sliced(used);
+        if (m_state == State::Closed || n < kReadChunk)
+            break;
     }
-    if (m_state == State::Active && !rest.isEmpty())
-        readMessages(rest);
+    --m_reading;
+    if (m_state == State::Closed)
+        return;
+    if (closed) {
+        onSocketClosed();
+        return;
+    }
+    if (total >= kMaxReadPerWakeup) {
+        // More may wait: come back once the other connections had their turn. (An unbuffered
+        // socket would say so again; a buffered one holding the rest would not.)
+        QMetaObject::invokeMethod(this, &PeerConnection::onReadyRead, Qt::QueuedConnection);
+    }
+    if (!m_out.empty())
+        onWritable();
 }
 
 void PeerConnection::onSocketError()
@@ -156,6 +302,11 @@ void PeerConnection::onSocketError()
         onReadyRead();
     if (m_state == State::Closed)
         return;
+    onSocketClosed();
+}
+
+void PeerConnection::onSocketClosed()
+{
     // A graceful close by the peer reports no error at all, or RemoteHostClosedError.
     const QAbstractSocket::SocketError error = m_socket->error();
     if (error == QAbstractSocket::RemoteHostClosedError ||
@@ -256,6 +407,77 @@ void PeerConnection::readMessages(QByteArrayView bytes)
 {
     QList<WireMessage> messages;
     const Result<void> result = m_codec->feed(bytes, messages);
+    dispatchAll(messages, result);
+}
+
+#ifdef Q_OS_UNIX
+qint64 PeerConnection::readInPlace(const ReadBuffer& buffer, bool& drained)
+{
+    std::array<BlockSlot, kBlockSlots>* blockSlots = buffer.blockSlots();
+    const qsizetype missing = m_codec->bytesToMessageEnd();
+    if (!blockSlots || missing < 0 || missing > kReadChunk - kSlotTail)
+        return 0;
+    const int fd = int(m_socket->socketDescriptor());
+    if (fd < 0)
+        return -1;
+    char* const head = buffer.data();
+    char* const tail = head + missing;
+    std::array<iovec, 2 * kBlockSlots + 2> vectors;
+    int count = 0;
+    if (missing > 0)
+        vectors[count++] = {head, size_t(missing)};
+    for (BlockSlot& slot : *blockSlots) {
+        vectors[count++] = {slot.header, sizeof slot.header};
+        vectors[count++] = {slot.block.data(), size_t(kSlotBlockSize)};
+    }
+    vectors[count++] = {tail, size_t(kSlotTail)};
+    constexpr qsizetype kSlotSize = WireCodec::kPieceHeaderSize + kSlotBlockSize;
+    const qsizetype capacity = missing + kBlockSlots * kSlotSize + kSlotTail;
+    ssize_t n = -1;
+    do {
+        n = ::readv(fd, vectors.data(), count);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return -1;
+    drained = n < capacity;
+
+    // Decoded in stream order: the rest of the message in progress, then each slot (in place
+    // when it holds a whole 16 KiB piece message at a message boundary), then the tail.
+    QList<WireMessage> messages;
+    Result<void> result;
+    auto feed = [&](const char* data, qsizetype length) {
+        if (result && length > 0)
+            result = m_codec->feed(QByteArrayView(data, length), messages);
+    };
+    qsizetype left = n;
+    const qsizetype first = std::min(left, missing);
+    feed(head, first);
+    left -= first;
+    for (BlockSlot& slot : *blockSlots) {
+        if (left == 0 || !result)
+            break;
+        const qsizetype got = std::min(left, kSlotSize);
+        left -= got;
+        const QByteArrayView header(slot.header, sizeof slot.header);
+        if (got == kSlotSize && m_codec->bufferedBytes() == 0 &&
+            WireCodec::isPieceHeader(header, kSlotBlockSize)) {
+            result = m_codec->feedPiece(
+                header, std::exchange(slot.block, QByteArray(kSlotBlockSize, Qt::Uninitialized)),
+                messages);
+        } else {
+            const qsizetype inHeader = std::min(got, qsizetype(sizeof slot.header));
+            feed(slot.header, inHeader);
+            feed(slot.block.constData(), got - inHeader);
+        }
+    }
+    feed(tail, left);
+    dispatchAll(messages, result);
+    return n;
+}
+#endif
+
+void PeerConnection::dispatchAll(const QList<WireMessage>& messages, const Result<void>& result)
+{
     QPointer<PeerConnection> self(this);
     for (const WireMessage& message : std::as_const(messages)) {
         dispatch(message);
@@ -323,13 +545,148 @@ bool PeerConnection::canSend(const char* what) const
 void PeerConnection::send(const WireMessage& message)
 {
     m_sentMessage = m_sentMessage || message.type != WireMessage::Type::KeepAlive;
+    if (m_tailSmall && m_out.back().size() < kMaxSmallSegment) {
+        // Packed into the tail segment, which only this connection holds: no allocation.
+        QByteArray& tail = m_out.back();
+        const qsizetype before = tail.size();
+        WireCodec::append(tail, message);
+        m_outBytes += tail.size() - before;
+        m_lastSent.start();
+        scheduleFlush();
+        return;
+    }
     write(WireCodec::encode(message));
 }
 
-void PeerConnection::write(const QByteArray& bytes)
+void PeerConnection::write(const QByteArray& bytes, bool small)
 {
-    m_socket->write(bytes);
+    if (bytes.isEmpty() || m_writeFailed)
+        return;
+    if (small && m_tailSmall && m_out.back().size() < kMaxSmallSegment) {
+        m_out.back().append(bytes);
+    } else {
+        m_out.push_back(bytes);
+        m_tailSmall = small;
+    }
+    m_outBytes += bytes.size();
     m_lastSent.start();
+    scheduleFlush();
+}
+
+void PeerConnection::scheduleFlush()
+{
+    // Inside a read, the read flushes when it is done; elsewhere, what the caller sends until
+    // control returns to the event loop goes out together.
+    if (m_reading > 0 || m_flushPosted || (m_writeNotifier && m_writeNotifier->isEnabled()))
+        return;
+    m_flushPosted = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_flushPosted = false;
+            onWritable();
+        },
+        Qt::QueuedConnection);
+}
+
+qint64 PeerConnection::flush()
+{
+    if (m_out.empty() || m_writeFailed || m_state == State::Closed)
+        return 0;
+    // Bytes that another writer left in the socket's buffer go first; its bytesWritten() brings
+    // us back here.
+    if (m_socket->bytesToWrite() > 0)
+        return 0;
+    qint64 written = 0;
+#ifdef Q_OS_UNIX
+    const int fd = int(m_socket->socketDescriptor());
+    if (fd < 0)
+        return 0;
+    bool full = false;
+    while (!m_out.empty() && !full) {
+        iovec segments[kMaxWriteSegments];
+        int count = 0;
+        for (auto it = m_out.begin(); it != m_out.end() && count < kMaxWriteSegments; ++it) {
+            const qsizetype skip = count == 0 ? m_outOffset : 0;
+            segments[count].iov_base = const_cast<char*>(it->constData() + skip);
+            segments[count].iov_len = size_t(it->size() - skip);
+            ++count;
+        }
+        msghdr message{};
+        message.msg_iov = segments;
+        message.msg_iovlen = size_t(count);
+        const ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            failWrite(QStringLiteral("socket error: %1").arg(qt_error_string(errno)));
+            return -1;
+        }
+        written += sent;
+        m_outBytes -= sent;
+        qint64 left = sent;
+        while (left > 0) {
+            const qsizetype rest = m_out.front().size() - m_outOffset;
+            if (left < rest) {
+                m_outOffset += qsizetype(left);
+                full = true; // a short write: the socket's buffer is full
+                break;
+            }
+            left -= rest;
+            m_out.pop_front();
+            m_outOffset = 0;
+        }
+    }
+    if (m_out.empty()) {
+        m_tailSmall = false;
+        if (m_writeNotifier)
+            m_writeNotifier->setEnabled(false);
+    } else {
+        // The socket is full: wait until it takes more.
+        if (!m_writeNotifier) {
+            m_writeNotifier = new QSocketNotifier(qintptr(fd), QSocketNotifier::Write, this);
+            connect(m_writeNotifier, &QSocketNotifier::activated, this,
+                    &PeerConnection::onWritable);
+        }
+        m_writeNotifier->setEnabled(true);
+    }
+#else
+    // Elsewhere the socket buffers (and copies) what it cannot send at once.
+    for (const QByteArray& segment : m_out) {
+        written += segment.size() - m_outOffset;
+        m_socket->write(m_outOffset > 0 ? segment.sliced(m_outOffset) : segment);
+        m_outOffset = 0;
+    }
+    m_out.clear();
+    m_outBytes = 0;
+    m_tailSmall = false;
+#endif
+    return written;
+}
+
+// Flushes from the event loop, and says how much went (the upload side reads more from disk).
+void PeerConnection::onWritable()
+{
+    const qint64 written = flush();
+    if (written > 0 && m_state != State::Closed)
+        Q_EMIT bytesWritten(written);
+}
+
+void PeerConnection::failWrite(const QString& reason)
+{
+    // Closed from the event loop, not from inside the caller's send.
+    m_writeFailed = true;
+    releaseNotifier();
+    QMetaObject::invokeMethod(
+        this, [this, reason] { disconnectFromPeer(reason); }, Qt::QueuedConnection);
+}
+
+void PeerConnection::releaseNotifier()
+{
+    delete m_writeNotifier;
+    m_writeNotifier = nullptr;
 }
 
 void PeerConnection::sendKeepAlive()
@@ -401,7 +758,7 @@ void PeerConnection::sendPiece(int index, qint64 begin, const QByteArray& block)
         return;
     m_sentMessage = true;
     write(WireCodec::encodePieceHeader(index, begin, block.size()));
-    write(block);
+    write(block, false); // queued as it is, shared with the caller: no copy
 }
 
 void PeerConnection::sendCancel(int index, qint64 begin, qint64 length)

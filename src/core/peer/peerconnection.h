@@ -11,12 +11,16 @@
 #include <QTimer>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <optional>
 
+class QSocketNotifier;
 class QTcpSocket;
 
 namespace swarmshare::peer {
+
+class ReadBuffer;
 
 struct PeerConnectionOptions {
     // BEP 3 peers drop a connection after about two minutes without a byte, so we send a
@@ -39,6 +43,18 @@ struct PeerConnectionOptions {
 //
 // disconnected() is emitted exactly once, whoever ends the connection, and no signal follows
 // it. The owner may delete the object in a slot connected to it only with deleteLater().
+//
+// I/O. At a gigabyte per second the copies and system calls per 16 KiB block cost more than
+// anything else, so the connection does its own buffering around the socket (opened
+// QIODevice::Unbuffered where we create it). Reads go straight from the socket, in one readv,
+// into per-thread buffers: 16 KiB blocks of piece messages each into a buffer of its own that
+// goes on to the storage as it is (WireCodec::feedPiece), everything else into a buffer that
+// the WireCodec decodes in place. Messages to send are queued, not
+// copied: small ones are packed together, a piece's block is queued as the caller's
+// (implicitly shared) QByteArray; the queue goes to the socket in one gathered write
+// (sendmsg) at the end of the read that produced the messages or, for those sent from
+// elsewhere, once control returns to the event loop. What the socket does not take waits in
+// the queue, and a write notifier resumes it (bytesWritten() then reports progress).
 class PeerConnection : public QObject {
     Q_OBJECT
 
@@ -73,8 +89,8 @@ public:
     const Handshake& remoteHandshake() const { return m_remote; }
     QByteArray remotePeerId() const { return m_remote.peerId; }
 
-    // Bytes handed to the socket and not yet sent: the upload side keeps this bounded rather
-    // than reading blocks from disk faster than the peer takes them.
+    // Bytes queued or handed to the socket and not yet sent: the upload side keeps this bounded
+    // rather than reading blocks from disk faster than the peer takes them.
     qint64 bytesToWrite() const;
 
     bool amChoking() const { return m_amChoking; }
@@ -117,6 +133,7 @@ private:
     void onConnected();
     void onReadyRead();
     void onSocketError();
+    void onSocketClosed();
     void onKeepAliveTimer();
     void onInactivityTimer();
 
@@ -125,9 +142,23 @@ private:
     bool acceptInfoHash();
     void sendHandshake();
     void readMessages(QByteArrayView bytes);
+    // Reads with the block slots (see peerconnection.cpp) and dispatches what it decoded.
+    // Returns the bytes read, 0 when a read in place is not possible now, -1 when nothing was
+    // read (nothing waiting, the end of the stream, an error); `drained` when the socket had
+    // less than the read could take.
+    qint64 readInPlace(const ReadBuffer& buffer, bool& drained);
+    void dispatchAll(const QList<WireMessage>& messages, const Result<void>& result);
     void dispatch(const WireMessage& message);
     void send(const WireMessage& message);
-    void write(const QByteArray& bytes);
+    // Queues bytes (appended to the small-message tail when `small`, else queued as they are).
+    void write(const QByteArray& bytes, bool small = true);
+    void scheduleFlush();
+    // Writes as much of the queue as the socket takes; returns the bytes written, -1 on error
+    // (the connection is then closed from the event loop).
+    qint64 flush();
+    void onWritable();
+    void failWrite(const QString& reason);
+    void releaseNotifier();
     bool canSend(const char* what) const;
     QString describe() const;
 
@@ -148,6 +179,16 @@ private:
     Handshake m_remote;
     std::optional<WireCodec> m_codec;
     QList<WireMessage> m_decoded;
+
+    // The send queue: segments in order, the first one partly sent (m_outOffset bytes).
+    std::deque<QByteArray> m_out;
+    qsizetype m_outOffset = 0;
+    qint64 m_outBytes = 0;
+    bool m_tailSmall = false;   // the last segment packs small messages and may grow
+    bool m_flushPosted = false; // a flush() is posted to the event loop
+    bool m_writeFailed = false;
+    int m_reading = 0;                          // inside onReadyRead: sends wait for its end
+    QSocketNotifier* m_writeNotifier = nullptr; // armed while the socket is full
 
     bool m_amChoking = true;
     bool m_amInterested = false;

@@ -20,7 +20,9 @@ PeerServer::PeerServer(QByteArray ourPeerId, PeerConnection::TorrentLookup looku
 void PeerServer::incomingConnection(qintptr descriptor)
 {
     auto* socket = new QTcpSocket(this);
-    if (!socket->setSocketDescriptor(descriptor)) {
+    // Unbuffered: the connection reads straight into its own buffer (see PeerConnection).
+    if (!socket->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState,
+                                     QIODevice::ReadWrite | QIODevice::Unbuffered)) {
         qCWarning(lcPeer).noquote()
             << "could not adopt an accepted socket:" << socket->errorString();
         delete socket;

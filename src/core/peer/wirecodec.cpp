@@ -191,6 +191,42 @@ Result<void> WireCodec::feed(QByteArrayView chunk, QList<WireMessage>& out)
     return {};
 }
 
+qsizetype WireCodec::bytesToMessageEnd() const
+{
+    if (m_pending.isEmpty())
+        return 0;
+    if (m_pending.size() < kPrefixSize)
+        return -1;
+    return kPrefixSize + qsizetype(readU32(m_pending.constData())) - m_pending.size();
+}
+
+bool WireCodec::isPieceHeader(QByteArrayView header, qsizetype blockSize)
+{
+    return header.size() == kPieceHeaderSize && quint8(header[kPrefixSize]) == kPiece &&
+           qint64(readU32(header.data())) == 9 + qint64(blockSize);
+}
+
+Result<void> WireCodec::feedPiece(QByteArrayView header, QByteArray block, QList<WireMessage>& out)
+{
+    if (m_error)
+        return *m_error;
+    Q_ASSERT(m_pending.isEmpty() && isPieceHeader(header, block.size()));
+    const quint32 length = readU32(header.data());
+    if (Result<void> checked = checkLength(length, m_streamOffset); !checked)
+        return fail(checked.error());
+    if (Result<void> checked = checkHeader(length, kPiece, m_streamOffset); !checked)
+        return fail(checked.error());
+    const quint32 index = readU32(header.data() + kHeaderSize);
+    const quint32 begin = readU32(header.data() + kHeaderSize + 4);
+    if (Result<void> span = checkSpan("piece", index, begin, quint32(block.size()), m_streamOffset);
+        !span)
+        return fail(span.error());
+    WireMessage message = WireMessage::piece(int(index), begin, std::move(block));
+    m_streamOffset += kPrefixSize + qsizetype(length);
+    out.append(std::move(message));
+    return {};
+}
+
 Result<qsizetype> WireCodec::decodeOne(QByteArrayView bytes, QByteArray* owner,
                                        QList<WireMessage>& out)
 {

@@ -98,9 +98,10 @@ struct PieceGeometry {
 //   the handshake, and a peer that sends one anyway is better ignored than dropped. The
 //   connection decides; it also owns ordering rules the codec cannot see (unrequested blocks).
 //
-// Copies: each payload byte is copied once. A message wholly inside the chunk is decoded in place
-// (a piece block becomes one QByteArray copy); a message split across chunks is accumulated in a
-// buffer reserved to the message's size, and a piece block then takes over that buffer.
+// Copies: each payload byte is copied once at most. A message wholly inside the chunk is decoded
+// in place (a piece block becomes one QByteArray copy); a message split across chunks is
+// accumulated in a buffer reserved to the message's size, and a piece block then takes over that
+// buffer; a block read into a buffer of its own (feedPiece) is not copied at all.
 class WireCodec {
 public:
     static constexpr qint64 kMaxBlockSize = 16 * 1024;
@@ -114,9 +115,19 @@ public:
     // and every later call returns the same error.
     Result<void> feed(QByteArrayView chunk, QList<WireMessage>& out);
 
+    // A piece message whose 13-byte header and block were read into separate buffers (see
+    // PeerConnection): decoded and checked like feed() would, without copying the block. Only at
+    // a message boundary (bufferedBytes() == 0) and for a header that isPieceHeader() accepts.
+    Result<void> feedPiece(QByteArrayView header, QByteArray block, QList<WireMessage>& out);
+    // Whether `header` starts a piece message carrying a block of exactly `blockSize` bytes.
+    static bool isPieceHeader(QByteArrayView header, qsizetype blockSize);
+
     bool failed() const { return m_error.has_value(); }
     // Bytes of an incomplete message held back for the next feed().
     qsizetype bufferedBytes() const { return m_pending.size(); }
+    // Bytes still missing from the incomplete message held back: 0 at a message boundary, -1
+    // while its length prefix is incomplete.
+    qsizetype bytesToMessageEnd() const;
     const PieceGeometry& geometry() const { return m_geometry; }
 
     static QByteArray encode(const WireMessage& message);

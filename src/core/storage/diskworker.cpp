@@ -9,6 +9,10 @@
 #include <QDir>
 #include <QThread>
 #include <QThreadPool>
+#include <QVarLengthArray>
+
+#include <algorithm>
+#include <utility>
 
 namespace swarmshare::storage {
 
@@ -101,6 +105,7 @@ void DiskWorker::startCheck(QList<int> pieces, quint64 checkId)
 {
     // Partial pieces were not verified: after a check they are simply missing.
     m_partial.clear();
+    m_earlyBytes = 0;
     flushHashes();
     emit forgetAllHashes();
     m_checkId = checkId;
@@ -143,31 +148,44 @@ void DiskWorker::finishCheck(quint64 generation)
     emit checkFinished(m_checkId, m_have, outcome.hashed, outcome.cancelled);
 }
 
-void DiskWorker::writeBlock(int piece, int offset, const QByteArray& data)
+void DiskWorker::writeRun(WriteRun& run)
 {
-    m_pendingWriteBytes->fetch_sub(data.size(), std::memory_order_relaxed);
-    if (!accepting() || !m_layout.isValidBlock(piece, offset, data.size()) || m_have.test(piece))
+    if (run.blocks.isEmpty())
         return;
-    if (!m_emptyFilesCreated) {
-        if (Result<void> created = m_files.createEmptyFiles(); !created)
-            return fail(created.error());
-        m_emptyFilesCreated = true;
-    }
-    PartialPiece& partial = partialPiece(piece);
-    const int block = offset / FileLayout::kBlockSize;
-    if (partial.written.test(block))
-        return; // a duplicate (endgame): the first copy is already on disk and maybe hashed
-    if (Result<void> written = writeSpans(piece, offset, data); !written)
+    QVarLengthArray<FileCache::ConstBuffer, kMaxRunBlocks> buffers;
+    for (const BlockWrite* block : std::as_const(run.blocks))
+        buffers.append({block->data.constData(), block->data.size()});
+    const QList<const BlockWrite*> blocks = std::exchange(run.blocks, {});
+    const Result<void> written =
+        m_files.write(run.file, run.start, buffers.constData(), int(buffers.size()));
+    run = {};
+    if (!written)
         return fail(written.error());
+    for (const BlockWrite* block : blocks) {
+        if (m_failed)
+            return;
+        blockWritten(block->piece, block->offset, block->data);
+    }
+}
+
+void DiskWorker::blockWritten(int piece, int offset, const QByteArray& data)
+{
     m_dirty = true;
-    partial.written.set(block);
-    if (offset != partial.fed)
-        return; // early: fed when the cursor gets here
+    PartialPiece& partial = partialPiece(piece);
+    partial.written.set(offset / FileLayout::kBlockSize);
+    if (offset != partial.fed) {
+        // Early: fed when the cursor gets here, from memory while there is room.
+        if (m_earlyBytes + data.size() <= kMaxEarlyBytes) {
+            partial.early.emplace(offset, data);
+            m_earlyBytes += data.size();
+        }
+        return;
+    }
     feed(piece, partial, data);
     if (Result<void> fed = feedWrittenBlocks(piece, partial); !fed) {
         flushHashes();
         emit forgetHash(partial.token);
-        m_partial.erase(piece);
+        erasePartial(piece);
         return fail(fed.error());
     }
 }
@@ -202,22 +220,125 @@ void DiskWorker::flushHashes()
 void DiskWorker::writeBlocks(const QList<BlockWrite>& writes)
 {
     assertOnOwnThread(this);
+    const FileCache::Batch batch(m_files);
+    // In torrent order: blocks of one piece from several peers arrive interleaved, and sorted
+    // they make longer runs. The sort is stable, so of two copies of a block the first still wins.
+    QVarLengthArray<const BlockWrite*, 256> ordered;
     for (const BlockWrite& write : writes)
-        writeBlock(write.piece, write.offset, write.data);
+        ordered.append(&write);
+    std::stable_sort(ordered.begin(), ordered.end(), [](const BlockWrite* a, const BlockWrite* b) {
+        return a->piece != b->piece ? a->piece < b->piece : a->offset < b->offset;
+    });
+    WriteRun run;
+    for (const BlockWrite* const entry : ordered) {
+        const BlockWrite& write = *entry;
+        const auto& [piece, offset, data] = write;
+        m_pendingWriteBytes->fetch_sub(data.size(), std::memory_order_relaxed);
+        if (!accepting() || !m_layout.isValidBlock(piece, offset, data.size()) ||
+            m_have.test(piece))
+            continue;
+        if (!m_emptyFilesCreated) {
+            if (Result<void> created = m_files.createEmptyFiles(); !created) {
+                fail(created.error());
+                continue;
+            }
+            m_emptyFilesCreated = true;
+        }
+        const FileSpans spans = m_layout.blockSpans(piece, offset, data.size());
+        const bool extends = spans.size() == 1 && spans.first().file == run.file &&
+                             spans.first().offset == run.end && run.blocks.size() < kMaxRunBlocks;
+        if (!extends) {
+            writeRun(run);
+            if (!accepting())
+                continue;
+        }
+        // A duplicate (endgame): the first copy is already on disk and maybe hashed. A block
+        // that extends the run cannot repeat one of the run's.
+        if (partialPiece(piece).written.test(offset / FileLayout::kBlockSize))
+            continue;
+        if (spans.size() != 1) {
+            if (Result<void> written = writeSpans(piece, offset, data); !written) {
+                fail(written.error());
+                continue;
+            }
+            blockWritten(piece, offset, data);
+            continue;
+        }
+        if (run.blocks.isEmpty()) {
+            run.file = spans.first().file;
+            run.start = run.end = spans.first().offset;
+        }
+        run.blocks.append(&write);
+        run.end += data.size();
+    }
+    writeRun(run);
     flushHashes();
 }
 
 void DiskWorker::readBlocks(const QList<BlockReadRequest>& reads)
 {
     assertOnOwnThread(this);
+    const FileCache::Batch batch(m_files);
     QList<BlockData> blocks;
     blocks.reserve(reads.size());
+    ReadRun run;
     for (const BlockReadRequest& request : reads) {
-        if (std::optional<BlockData> block = readBlock(request))
-            blocks.append(std::move(*block));
+        const auto [tag, piece, offset, length] = request;
+        if (!accepting() || !m_layout.isValidRequest(piece, offset, length) ||
+            !m_have.test(piece)) {
+            emit blockReadFailed(tag, piece, offset);
+            continue;
+        }
+        const FileSpans spans = m_layout.blockSpans(piece, offset, length);
+        const bool extends = spans.size() == 1 && spans.first().file == run.file &&
+                             spans.first().offset == run.end && run.blocks.size() < kMaxRunBlocks;
+        if (!extends)
+            readRun(run, blocks);
+        if (spans.size() != 1) {
+            if (std::optional<BlockData> block = readBlock(request))
+                blocks.append(std::move(*block));
+            continue;
+        }
+        if (run.blocks.isEmpty()) {
+            run.file = spans.first().file;
+            run.start = run.end = spans.first().offset;
+        }
+        run.blocks.append({tag, piece, offset, QByteArray(length, Qt::Uninitialized)});
+        run.end += length;
     }
+    readRun(run, blocks);
     if (!blocks.isEmpty())
         emit blocksRead(blocks);
+}
+
+void DiskWorker::readRun(ReadRun& run, QList<BlockData>& out)
+{
+    if (run.blocks.isEmpty())
+        return;
+    QVarLengthArray<FileCache::Buffer, kMaxRunBlocks> buffers;
+    for (BlockData& block : run.blocks)
+        buffers.append({block.data.data(), block.data.size()});
+    const Result<qint64> read =
+        m_files.read(run.file, run.start, buffers.constData(), int(buffers.size()));
+    QList<BlockData> blocks = std::exchange(run.blocks, {});
+    const qint64 length = run.end - run.start;
+    run = {};
+    if (read && *read == length) {
+        out.append(std::move(blocks));
+        return;
+    }
+    if (!read) {
+        fail(read.error());
+        for (const BlockData& block : std::as_const(blocks))
+            emit blockReadFailed(block.tag, block.piece, block.offset);
+        return;
+    }
+    // Short: each block on its own, for the error to name the block that is missing.
+    for (const BlockData& block : std::as_const(blocks)) {
+        if (std::optional<BlockData> again =
+                readBlock({block.tag, block.piece, block.offset, int(block.data.size())}))
+            out.append(std::move(*again));
+    }
 }
 
 Result<void> DiskWorker::feedWrittenBlocks(int piece, PartialPiece& partial)
@@ -227,6 +348,13 @@ Result<void> DiskWorker::feedWrittenBlocks(int piece, PartialPiece& partial)
         const int block = int(partial.fed / FileLayout::kBlockSize);
         if (!partial.written.test(block))
             break;
+        if (const auto kept = partial.early.find(int(partial.fed)); kept != partial.early.end()) {
+            const QByteArray data = std::move(kept->second);
+            partial.early.erase(kept);
+            m_earlyBytes -= data.size();
+            feed(piece, partial, data);
+            continue;
+        }
         QByteArray data(m_layout.blockSize(piece, block), Qt::Uninitialized);
         if (Result<void> read = readExact(piece, partial.fed, data.data(), data.size()); !read)
             return read;
@@ -235,13 +363,23 @@ Result<void> DiskWorker::feedWrittenBlocks(int piece, PartialPiece& partial)
     return {};
 }
 
+void DiskWorker::erasePartial(int piece)
+{
+    const auto it = m_partial.find(piece);
+    if (it == m_partial.end())
+        return;
+    for (const auto& [offset, data] : it->second->early)
+        m_earlyBytes -= data.size();
+    m_partial.erase(it);
+}
+
 void DiskWorker::onPieceHashed(quint64 token, int piece, const QByteArray& digest)
 {
     assertOnOwnThread(this);
     const auto it = m_partial.find(piece);
     if (it == m_partial.end() || it->second->token != token)
         return; // an attempt abandoned since (a check started, a read-back failed)
-    m_partial.erase(it);
+    erasePartial(piece);
     const bool ok =
         digest == QByteArrayView(m_hashes).sliced(qsizetype(piece) * Sha1::kSize, Sha1::kSize);
     if (ok) {

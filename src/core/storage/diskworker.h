@@ -95,15 +95,43 @@ signals:
 
 private:
     // A piece being downloaded. A block written at the hash cursor goes to the hasher in the
-    // buffer it came in, so a piece that arrives in order is never read back; blocks that arrive
-    // early are read back from disk (the page cache) when the cursor reaches them.
+    // buffer it came in, so a piece that arrives in order is never read back. A block that
+    // arrives early (several peers share a piece's blocks) is kept in memory too, up to
+    // kMaxEarlyBytes over all pieces, and goes to the hasher when the cursor gets to it; past
+    // that limit it is read back from disk (the page cache) then.
     struct PartialPiece {
         Bitfield written;
-        qint64 fed = 0;    // the hash cursor: bytes handed to the hasher
-        quint64 token = 0; // this attempt's job at the hasher
+        qint64 fed = 0;                            // the hash cursor: bytes handed to the hasher
+        quint64 token = 0;                         // this attempt's job at the hasher
+        std::unordered_map<int, QByteArray> early; // by offset: written, not fed yet
     };
+    // Not counted in the engine's pending bytes: the blocks the cursor waits for may have to be
+    // requested again, which that limit would hold back.
+    static constexpr qint64 kMaxEarlyBytes = 4 * 1024 * 1024;
 
-    void writeBlock(int piece, int offset, const QByteArray& data);
+    // Writes are gathered in runs of blocks that are contiguous in one file, each run written
+    // with one system call (a block that spans files is written on its own).
+    struct WriteRun {
+        int file = -1;
+        qint64 start = 0;
+        qint64 end = 0;
+        QList<const BlockWrite*> blocks;
+    };
+    // Likewise for reads: requests contiguous in one file are read with one call.
+    struct ReadRun {
+        int file = -1;
+        qint64 start = 0;
+        qint64 end = 0;
+        QList<BlockData> blocks;
+    };
+    // 128 KiB per call: measured on ext4 (Linux 6.18), the disk thread spends about half as much
+    // per GiB as with one call per block, while runs of 1 MiB cost twice as much again (the
+    // blocks no longer sit in the CPU's cache when the kernel copies them).
+    static constexpr int kMaxRunBlocks = 8;
+
+    void writeRun(WriteRun& run);
+    void blockWritten(int piece, int offset, const QByteArray& data);
+    void readRun(ReadRun& run, QList<BlockData>& out);
     std::optional<BlockData> readBlock(const BlockReadRequest& request);
     void flushHashes();
     void startCheck(QList<int> pieces, quint64 checkId);
@@ -115,6 +143,7 @@ private:
     PartialPiece& partialPiece(int piece);
     void feed(int piece, PartialPiece& partial, const QByteArray& block);
     Result<void> feedWrittenBlocks(int piece, PartialPiece& partial);
+    void erasePartial(int piece);
     void save();
 
     FileLayout m_layout;
@@ -124,6 +153,7 @@ private:
     FileCache m_files;
     Bitfield m_have;
     std::unordered_map<int, std::unique_ptr<PartialPiece>> m_partial;
+    qint64 m_earlyBytes = 0; // held in PartialPiece::early over all pieces
     std::unique_ptr<PieceChecker> m_checker;
     quint64 m_checkGeneration = 0; // tells a finished check from one that was replaced
     quint64 m_checkId = 0;         // the caller's id of the running check, echoed back

@@ -8,9 +8,15 @@
 
 #ifdef Q_OS_UNIX
 #include <cerrno>
+#include <climits>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #endif
+
+#include <QVarLengthArray>
+
+#include <algorithm>
 
 namespace swarmshare::storage {
 
@@ -56,6 +62,62 @@ qint64 writeAt(QFile& file, qint64 offset, const char* data, qint64 length)
     return done;
 }
 
+// preadv/pwritev loops over buffers laid end to end in the file: same contract as above.
+template<typename Buffer, typename Call>
+qint64 vectoredAt(QFile& file, qint64 offset, const Buffer* buffers, int count, Call call,
+                  bool stopAtEnd)
+{
+    qint64 total = 0;
+    for (int i = 0; i < count; ++i)
+        total += buffers[i].length;
+    qint64 done = 0;
+    int first = 0;        // the first buffer not complete
+    qint64 firstDone = 0; // bytes of it already moved
+    while (done < total) {
+        QVarLengthArray<iovec, 64> vectors;
+        for (int i = first; i < count && vectors.size() < IOV_MAX; ++i) {
+            const qint64 skip = i == first ? firstDone : 0;
+            vectors.append(
+                {const_cast<char*>(buffers[i].data) + skip, size_t(buffers[i].length - skip)});
+        }
+        const ssize_t n =
+            call(file.handle(), vectors.constData(), int(vectors.size()), off_t(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            if (stopAtEnd)
+                break;
+            return -1;
+        }
+        done += n;
+        qint64 left = n;
+        while (left > 0 && first < count) {
+            const qint64 rest = buffers[first].length - firstDone;
+            if (left < rest) {
+                firstDone += left;
+                left = 0;
+            } else {
+                left -= rest;
+                ++first;
+                firstDone = 0;
+            }
+        }
+    }
+    return done;
+}
+
+qint64 readAt(QFile& file, qint64 offset, const FileCache::Buffer* buffers, int count)
+{
+    return vectoredAt(file, offset, buffers, count, ::preadv, true);
+}
+
+qint64 writeAt(QFile& file, qint64 offset, const FileCache::ConstBuffer* buffers, int count)
+{
+    return vectoredAt(file, offset, buffers, count, ::pwritev, false);
+}
+
 QString lastError()
 {
     return qt_error_string(errno);
@@ -77,6 +139,31 @@ qint64 readAt(QFile& file, qint64 offset, char* data, qint64 length)
 qint64 writeAt(QFile& file, qint64 offset, const char* data, qint64 length)
 {
     return file.seek(offset) && file.write(data, length) == length ? length : -1;
+}
+
+qint64 readAt(QFile& file, qint64 offset, const FileCache::Buffer* buffers, int count)
+{
+    qint64 done = 0;
+    for (int i = 0; i < count; ++i) {
+        const qint64 n = readAt(file, offset + done, buffers[i].data, buffers[i].length);
+        if (n < 0)
+            return -1;
+        done += n;
+        if (n < buffers[i].length)
+            break;
+    }
+    return done;
+}
+
+qint64 writeAt(QFile& file, qint64 offset, const FileCache::ConstBuffer* buffers, int count)
+{
+    qint64 done = 0;
+    for (int i = 0; i < count; ++i) {
+        if (writeAt(file, offset + done, buffers[i].data, buffers[i].length) != buffers[i].length)
+            return -1;
+        done += buffers[i].length;
+    }
+    return done;
 }
 
 QString lastError()
@@ -176,7 +263,9 @@ Result<QFile*> FileCache::open(int file, Access access)
     const int index = m_slotOfFile[size_t(file)];
     if (index >= 0) {
         Slot& slot = m_slots[size_t(index)];
-        if (isUnlinked(*slot.handle)) {
+        const bool check = !m_batching || slot.checkedInBatch != m_batch;
+        slot.checkedInBatch = m_batch;
+        if (check && isUnlinked(*slot.handle)) {
             close(slot);
             return makeError(
                 tr("\"%1\" was deleted while in use").arg(displayPath(filePath(file))));
@@ -196,6 +285,7 @@ Result<QFile*> FileCache::open(int file, Access access)
     slot.file = file;
     slot.writable = access == Access::Write;
     slot.lastUse = ++m_clock;
+    slot.checkedInBatch = m_batch;
     slot.handle = std::move(*opened);
     m_slotOfFile[size_t(file)] = int(&slot - m_slots.data());
     return slot.handle.get();
@@ -221,6 +311,36 @@ Result<void> FileCache::write(int file, qint64 offset, const char* data, qint64 
     if (!opened)
         return opened.error();
     if (writeAt(**opened, offset, data, length) != length) {
+        const QString why = lastError();
+        qCWarning(lcStorage) << "write failed:" << filePath(file) << why;
+        return makeError(tr("Cannot write to \"%1\": %2").arg(displayPath(filePath(file)), why));
+    }
+    return {};
+}
+
+Result<qint64> FileCache::read(int file, qint64 offset, const Buffer* buffers, int count)
+{
+    Result<QFile*> opened = open(file, Access::Read);
+    if (!opened)
+        return opened.error();
+    if (*opened == nullptr)
+        return qint64(0);
+    const qint64 n = readAt(**opened, offset, buffers, count);
+    if (n < 0)
+        return makeError(
+            tr("Cannot read \"%1\": %2").arg(displayPath(filePath(file)), lastError()));
+    return n;
+}
+
+Result<void> FileCache::write(int file, qint64 offset, const ConstBuffer* buffers, int count)
+{
+    Result<QFile*> opened = open(file, Access::Write);
+    if (!opened)
+        return opened.error();
+    qint64 length = 0;
+    for (int i = 0; i < count; ++i)
+        length += buffers[i].length;
+    if (writeAt(**opened, offset, buffers, count) != length) {
         const QString why = lastError();
         qCWarning(lcStorage) << "write failed:" << filePath(file) << why;
         return makeError(tr("Cannot write to \"%1\": %2").arg(displayPath(filePath(file)), why));

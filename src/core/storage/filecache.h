@@ -18,13 +18,43 @@ namespace swarmshare::storage {
 // on the first write. Opening for writing creates the parent folders and extends a regular file
 // to its full length with ftruncate, so a download is a sparse file of the right size from the
 // first block on (see PieceStorage for why sparse rather than preallocated).
-// I/O is positional (pread/pwrite on Unix): one system call per span, no seek state.
+// I/O is positional (pread/pwrite on Unix): one system call per span, no seek state; the vectored
+// calls move several buffers to or from one contiguous range of a file in one system call
+// (preadv/pwritev). A file deleted while open is noticed (fstat) at its first use in each Batch,
+// or at every use outside one.
 // Not thread-safe: each thread that does I/O has its own FileCache.
 class FileCache {
     Q_DECLARE_TR_FUNCTIONS(FileCache)
 
 public:
     enum class Access { Read, Write };
+
+    // Buffers of one vectored call, in file order.
+    struct Buffer {
+        char* data = nullptr;
+        qint64 length = 0;
+    };
+    struct ConstBuffer {
+        const char* data = nullptr;
+        qint64 length = 0;
+    };
+
+    // While a Batch lives, each open file is checked for deletion once, not at every access.
+    class Batch {
+    public:
+        explicit Batch(FileCache& cache)
+            : m_cache(cache)
+        {
+            ++m_cache.m_batch;
+            m_cache.m_batching = true;
+        }
+        ~Batch() { m_cache.m_batching = false; }
+        Batch(const Batch&) = delete;
+        Batch& operator=(const Batch&) = delete;
+
+    private:
+        FileCache& m_cache;
+    };
 
     FileCache(torrent::FileList files, QString root, int maxOpen);
     ~FileCache();
@@ -37,6 +67,9 @@ public:
     Result<qint64> read(int file, qint64 offset, char* data, qint64 length);
     // Writes all of `data`; an error (no space, file too large, cannot create...) otherwise.
     Result<void> write(int file, qint64 offset, const char* data, qint64 length);
+    // read() and write() of consecutive bytes of `file` into or from several buffers.
+    Result<qint64> read(int file, qint64 offset, const Buffer* buffers, int count);
+    Result<void> write(int file, qint64 offset, const ConstBuffer* buffers, int count);
     // Creates the zero-length files of the torrent (and their folders): they get no block, so
     // nothing else would ever create them.
     Result<void> createEmptyFiles();
@@ -50,6 +83,7 @@ private:
         int file = -1;
         bool writable = false;
         quint64 lastUse = 0;
+        quint64 checkedInBatch = 0; // the batch that last checked the file for deletion
         std::unique_ptr<QFile> handle;
     };
 
@@ -64,6 +98,8 @@ private:
     std::vector<Slot> m_slots;
     std::vector<int> m_slotOfFile; // per file, its slot or -1
     quint64 m_clock = 0;
+    quint64 m_batch = 0;
+    bool m_batching = false;
 };
 
 } // namespace swarmshare::storage

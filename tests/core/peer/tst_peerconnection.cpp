@@ -2,6 +2,7 @@
 #include "peer/peerconnection.h"
 #include "peer/peerserver.h"
 
+#include <QCoreApplication>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -98,6 +99,50 @@ private:
         auto client = std::make_unique<PeerConnection>(infoHash, peerId, kGeometry, options);
         client->connectToPeer(QHostAddress::LocalHost, port);
         return client;
+    }
+
+    // An outgoing connection to a raw peer, past the handshake both ways: the raw side reads
+    // and writes whatever bytes a test wants. `receiveBuffer` > 0 shrinks the raw side's socket
+    // buffer so that a sender fills it soon.
+    struct RawPair {
+        std::unique_ptr<QTcpServer> listener;
+        std::unique_ptr<PeerConnection> client;
+        std::unique_ptr<QTcpSocket> peer;
+    };
+    RawPair rawPeerPair(int receiveBuffer = 0)
+    {
+        RawPair pair;
+        pair.listener = std::make_unique<QTcpServer>();
+        if (!pair.listener->listen(QHostAddress::LocalHost, 0))
+            qFatal("listen failed");
+        pair.client = connectedClient(pair.listener->serverPort());
+        QSignalSpy handshake(pair.client.get(), &PeerConnection::handshakeReceived);
+        if (!pair.listener->waitForNewConnection(5000))
+            qFatal("no connection");
+        pair.peer.reset(pair.listener->nextPendingConnection());
+        if (receiveBuffer > 0)
+            pair.peer->setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption,
+                                       receiveBuffer);
+        QByteArray theirs;
+        for (int i = 0; i < 500 && theirs.size() < Handshake::kSize; ++i) {
+            pair.peer->waitForReadyRead(10);
+            theirs += pair.peer->readAll();
+            QCoreApplication::processEvents();
+        }
+        if (theirs != handshakeBytes(kInfoHash, kClientId))
+            qFatal("unexpected handshake from the client");
+        pair.peer->write(handshakeBytes(kInfoHash, kServerId));
+        if (!handshake.wait(5000))
+            qFatal("the client did not take the handshake");
+        return pair;
+    }
+
+    static QByteArray blockOf(int seed)
+    {
+        QByteArray block(16384, Qt::Uninitialized);
+        for (qsizetype i = 0; i < block.size(); ++i)
+            block[i] = char(i * 13 + seed);
+        return block;
     }
 
     // A raw socket speaking for a peer, so tests can send what no PeerConnection would.
@@ -360,6 +405,136 @@ private slots:
         QVERIFY(a->port() != b->port());
         QCOMPARE(server->connectionCount(), 2);
         QVERIFY(accepted.rejections.isEmpty());
+    }
+
+    void queuesWhatASlowPeerDoesNotTake()
+    {
+        // Far more than the socket buffers hold while the peer reads nothing: the rest waits in
+        // the connection's queue, in order, small messages packed between the blocks.
+        RawPair pair = rawPeerPair(64 * 1024);
+        PeerConnection& client = *pair.client;
+        QSignalSpy written(&client, &PeerConnection::bytesWritten);
+        QSignalSpy closed(&client, &PeerConnection::disconnected);
+        QByteArray expected;
+        const int blocks = 1000;
+        for (int i = 0; i < blocks; ++i) {
+            const QByteArray block = blockOf(i);
+            const int piece = i % 4;
+            const qint64 begin = (i % 2) * 16384;
+            client.sendPiece(piece, begin, block);
+            expected += WireCodec::encode(WireMessage::piece(piece, begin, block));
+            if (i % 10 == 0) {
+                client.sendHave(piece);
+                client.sendRequest(piece, 0, 16384);
+                expected += WireCodec::encode(WireMessage::have(piece));
+                expected += WireCodec::encode(WireMessage::request(piece, 0, 16384));
+            }
+        }
+        // Nothing is written before control returns to the event loop.
+        QCOMPARE(client.bytesToWrite(), expected.size());
+        QCoreApplication::processEvents();
+        QVERIFY2(client.bytesToWrite() > 0, "the socket took everything; the test needs more");
+
+        QByteArray received;
+        QTRY_VERIFY_WITH_TIMEOUT((received += pair.peer->readAll()).size() >= expected.size(),
+                                 30000);
+        QCOMPARE(received.size(), expected.size());
+        QVERIFY(received == expected);
+        QTRY_COMPARE(client.bytesToWrite(), 0);
+        qint64 reported = 0;
+        for (const QList<QVariant>& args : std::as_const(written))
+            reported += args.at(0).toLongLong();
+        QCOMPARE(reported, expected.size());
+        QVERIFY(closed.isEmpty());
+    }
+
+    void peerClosingWithQueuedDataDisconnectsOnce()
+    {
+        RawPair pair = rawPeerPair(64 * 1024);
+        PeerConnection& client = *pair.client;
+        QSignalSpy closed(&client, &PeerConnection::disconnected);
+        for (int i = 0; i < 1000; ++i)
+            client.sendPiece(i % 4, (i % 2) * 16384, blockOf(i));
+        QCoreApplication::processEvents();
+        QVERIFY(client.bytesToWrite() > 0);
+        pair.peer->abort();
+        QTRY_COMPARE(closed.size(), 1);
+        QCOMPARE(client.state(), PeerConnection::State::Closed);
+        QCOMPARE(client.bytesToWrite(), 0);
+        // Sends after the close are dropped, and nothing more is signalled.
+        client.sendHave(1);
+        QCoreApplication::processEvents();
+        QCOMPARE(closed.size(), 1);
+    }
+
+    void readsLongBurstsWhole()
+    {
+        // Several megabytes in one go, split at odd places: more than one read's worth, so the
+        // connection comes back for the rest by itself.
+        RawPair pair = rawPeerPair();
+        PeerConnection& client = *pair.client;
+        QSignalSpy pieces(&client, &PeerConnection::pieceReceived);
+        QSignalSpy haves(&client, &PeerConnection::haveReceived);
+        QByteArray stream;
+        const int blocks = 300;
+        for (int i = 0; i < blocks; ++i) {
+            stream += WireCodec::encode(WireMessage::piece(i % 4, (i % 2) * 16384, blockOf(i)));
+            stream += WireCodec::encode(WireMessage::have(i % 4));
+        }
+        for (qsizetype at = 0; at < stream.size();) {
+            const qsizetype n = std::min<qsizetype>(stream.size() - at, 1000003);
+            pair.peer->write(stream.constData() + at, n);
+            at += n;
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(pieces.size(), blocks, 30000);
+        QCOMPARE(haves.size(), blocks);
+        for (int i = 0; i < blocks; ++i) {
+            QCOMPARE(pieces.at(i).at(0).toInt(), i % 4);
+            QCOMPARE(pieces.at(i).at(1).toLongLong(), (i % 2) * 16384);
+            QVERIFY(pieces.at(i).at(2).toByteArray() == blockOf(i));
+        }
+        QCOMPARE(client.state(), PeerConnection::State::Active);
+
+        // The peer's close is noticed through the read that finds it.
+        QSignalSpy closed(&client, &PeerConnection::disconnected);
+        pair.peer->disconnectFromHost();
+        QTRY_COMPARE(closed.size(), 1);
+        QVERIFY2(closed.at(0).at(0).toString().contains(QStringLiteral("closed")),
+                 qPrintable(closed.at(0).at(0).toString()));
+    }
+
+    void readsBlocksInPlaceAndChecksThem()
+    {
+        // Only 16 KiB pieces: the reads put each block in a buffer of its own (see
+        // PeerConnection). Then a piece whose index is out of range, with valid ones before it:
+        // they arrive, it ends the connection with its reason.
+        RawPair pair = rawPeerPair();
+        PeerConnection& client = *pair.client;
+        QSignalSpy pieces(&client, &PeerConnection::pieceReceived);
+        QSignalSpy closed(&client, &PeerConnection::disconnected);
+        const int blocks = 400;
+        QByteArray stream;
+        for (int i = 0; i < blocks; ++i)
+            stream += WireCodec::encode(WireMessage::piece(i % 4, (i % 2) * 16384, blockOf(i)));
+        pair.peer->write(stream);
+        QTRY_COMPARE_WITH_TIMEOUT(pieces.size(), blocks, 30000);
+        for (int i = 0; i < blocks; ++i) {
+            QCOMPARE(pieces.at(i).at(0).toInt(), i % 4);
+            QCOMPARE(pieces.at(i).at(1).toLongLong(), (i % 2) * 16384);
+            QVERIFY(pieces.at(i).at(2).toByteArray() == blockOf(i));
+        }
+        QVERIFY(closed.isEmpty());
+
+        QByteArray bad;
+        for (int i = 0; i < 5; ++i)
+            bad += WireCodec::encode(WireMessage::piece(1, 0, blockOf(i)));
+        bad += WireCodec::encodePieceHeader(4, 0, 16384) + blockOf(99); // 4 pieces: 0..3
+        bad += WireCodec::encode(WireMessage::piece(1, 0, blockOf(7)));
+        pair.peer->write(bad);
+        QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 30000);
+        QCOMPARE(pieces.size(), blocks + 5);
+        QVERIFY2(closed.at(0).at(0).toString().contains(QStringLiteral("out of range")),
+                 qPrintable(closed.at(0).at(0).toString()));
     }
 
     void capsConnections()

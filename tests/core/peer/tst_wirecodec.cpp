@@ -187,6 +187,47 @@ private slots:
         }
     }
 
+    void decodesABlockReadApartFromItsHeader()
+    {
+        // What PeerConnection does when a read put a piece's header and block in two buffers.
+        WireCodec codec(kGeometry);
+        QList<WireMessage> out;
+        const QByteArray block(16384, 'z');
+        const QByteArray header = WireCodec::encodePieceHeader(3, 16384, block.size());
+        QVERIFY(WireCodec::isPieceHeader(header, 16384));
+        QVERIFY(!WireCodec::isPieceHeader(header, 1000));
+        QVERIFY(!WireCodec::isPieceHeader(
+            WireCodec::encode(WireMessage::have(3)) + QByteArray(4, '\0'), 16384));
+        const char* data = block.constData();
+        QVERIFY(codec.feedPiece(header, block, out).ok());
+        QCOMPARE(out.size(), 1);
+        QCOMPARE(out.first(), WireMessage::piece(3, 16384, block));
+        QCOMPARE(out.first().payload.constData(), data); // the block itself, not a copy
+
+        // It continues the stream where feed() left it, and feed() continues after it.
+        const QByteArray have = WireCodec::encode(WireMessage::have(2));
+        QVERIFY(codec.feed(have.first(3), out).ok());
+        QCOMPARE(codec.bytesToMessageEnd(), -1); // the length prefix is not complete yet
+        QVERIFY(codec.feed(have.sliced(3, 2), out).ok());
+        QCOMPARE(codec.bytesToMessageEnd(), 4);
+        QVERIFY(codec.feed(have.sliced(5), out).ok());
+        QCOMPARE(codec.bytesToMessageEnd(), 0);
+        QCOMPARE(out.size(), 2);
+        QCOMPARE(out.last(), WireMessage::have(2));
+
+        // Checked like any piece: a block past its piece's end stops the decoder for good, and
+        // the error's offset is the message's place in the stream.
+        const Result<void> bad =
+            codec.feedPiece(WireCodec::encodePieceHeader(9, 0, block.size()), block, out);
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.error().message.contains(QStringLiteral("exceeds")),
+                 qPrintable(bad.error().message));
+        QCOMPARE(bad.error().offset, 13 + 16384 + 9);
+        QVERIFY(codec.failed());
+        QVERIFY(!codec.feed(have, out).ok());
+        QCOMPARE(out.size(), 2);
+    }
+
     void acceptsLastPieceExactly()
     {
         WireCodec codec(kGeometry);

@@ -115,6 +115,77 @@ private slots:
         QVERIFY(!cache.write(0, 0, "x", 1).ok() || QFileInfo::exists(cache.filePath(0)));
     }
 
+    void vectoredWriteAndReadMoveBuffersInOrder()
+    {
+        // More buffers than one call takes (IOV_MAX is 1024), of uneven sizes.
+        FileCache cache(files(1, 4 << 20), root(), 4);
+        QList<QByteArray> parts;
+        QByteArray whole;
+        for (int i = 0; i < 1500; ++i) {
+            parts.append(QByteArray(1 + (i * 37) % 2000, char('a' + i % 26)));
+            whole += parts.last();
+        }
+        QList<FileCache::ConstBuffer> out;
+        for (const QByteArray& part : std::as_const(parts))
+            out.append({part.constData(), part.size()});
+        QVERIFY(cache.write(0, 1000, out.constData(), int(out.size())).ok());
+
+        QList<QByteArray> back;
+        QList<FileCache::Buffer> in;
+        for (const QByteArray& part : std::as_const(parts))
+            back.append(QByteArray(part.size(), Qt::Uninitialized));
+        for (QByteArray& part : back)
+            in.append({part.data(), part.size()});
+        const Result<qint64> read = cache.read(0, 1000, in.constData(), int(in.size()));
+        QVERIFY(read.ok());
+        QCOMPARE(*read, whole.size());
+        QCOMPARE(back, parts);
+
+        char plain[100];
+        QCOMPARE(*cache.read(0, 1000, plain, 100), 100);
+        QCOMPARE(QByteArray(plain, 100), whole.first(100));
+    }
+
+    void vectoredReadStopsAtTheEndOfAFile()
+    {
+        FileCache cache(files(1, 10), root(), 4);
+        QFile file(cache.filePath(0));
+        QVERIFY(QDir().mkpath(QFileInfo(file).absolutePath()));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("abcdef");
+        file.close();
+        char a[3];
+        char b[3];
+        char c[3];
+        const FileCache::Buffer buffers[] = {{a, 3}, {b, 3}, {c, 3}};
+        const Result<qint64> read = cache.read(0, 1, buffers, 3);
+        QVERIFY(read.ok());
+        QCOMPARE(*read, 5);
+        QCOMPARE(QByteArray(a, 3), QByteArray("bcd"));
+        QCOMPARE(QByteArray(b, 2), QByteArray("ef"));
+    }
+
+    void deletionIsCheckedOncePerBatch()
+    {
+        FileCache cache(files(1, 10), root(), 4);
+        QVERIFY(cache.write(0, 0, "0123456789", 10).ok());
+        char buffer[10];
+        {
+            const FileCache::Batch batch(cache);
+            QVERIFY(cache.read(0, 0, buffer, 10).ok()); // checked here
+            QVERIFY(QFile::remove(cache.filePath(0)));
+            // Within the batch the open file is not looked at again.
+            QVERIFY(cache.read(0, 0, buffer, 10).ok());
+        }
+        {
+            // The next batch notices.
+            const FileCache::Batch batch(cache);
+            const Result<qint64> read = cache.read(0, 0, buffer, 10);
+            QVERIFY(!read.ok());
+            QVERIFY(read.error().message.contains(QStringLiteral("deleted")));
+        }
+    }
+
     void createsEmptyFiles()
     {
         torrent::FileList list{{QStringLiteral("a/b/empty"), 0},
