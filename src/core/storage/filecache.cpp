@@ -28,41 +28,9 @@ QString displayPath(const QString& path)
 }
 
 #ifdef Q_OS_UNIX
-// pread/pwrite loops: a regular file only returns short at its end, but signals and devices may
-// interrupt or split a transfer. Return the bytes moved, or -1 with errno set.
-qint64 readAt(QFile& file, qint64 offset, char* data, qint64 length)
-{
-    qint64 done = 0;
-    while (done < length) {
-        const ssize_t n =
-            ::pread(file.handle(), data + done, size_t(length - done), off_t(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            break;
-        done += n;
-    }
-    return done;
-}
-
-qint64 writeAt(QFile& file, qint64 offset, const char* data, qint64 length)
-{
-    qint64 done = 0;
-    while (done < length) {
-        const ssize_t n =
-            ::pwrite(file.handle(), data + done, size_t(length - done), off_t(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        done += n;
-    }
-    return done;
-}
-
-// preadv/pwritev loops over buffers laid end to end in the file: same contract as above.
+// preadv/pwritev loops over buffers laid end to end in the file: a regular file only returns
+// short at its end, but signals and devices may interrupt or split a transfer. Return the bytes
+// moved, or -1 with errno set.
 template<typename Buffer, typename Call>
 qint64 vectoredAt(QFile& file, qint64 offset, const Buffer* buffers, int count, Call call,
                   bool stopAtEnd)
@@ -293,29 +261,14 @@ Result<QFile*> FileCache::open(int file, Access access)
 
 Result<qint64> FileCache::read(int file, qint64 offset, char* data, qint64 length)
 {
-    Result<QFile*> opened = open(file, Access::Read);
-    if (!opened)
-        return opened.error();
-    if (*opened == nullptr)
-        return qint64(0);
-    const qint64 n = readAt(**opened, offset, data, length);
-    if (n < 0)
-        return makeError(
-            tr("Cannot read \"%1\": %2").arg(displayPath(filePath(file)), lastError()));
-    return n;
+    const Buffer buffer{data, length};
+    return read(file, offset, &buffer, 1);
 }
 
 Result<void> FileCache::write(int file, qint64 offset, const char* data, qint64 length)
 {
-    Result<QFile*> opened = open(file, Access::Write);
-    if (!opened)
-        return opened.error();
-    if (writeAt(**opened, offset, data, length) != length) {
-        const QString why = lastError();
-        qCWarning(lcStorage) << "write failed:" << filePath(file) << why;
-        return makeError(tr("Cannot write to \"%1\": %2").arg(displayPath(filePath(file)), why));
-    }
-    return {};
+    const ConstBuffer buffer{data, length};
+    return write(file, offset, &buffer, 1);
 }
 
 Result<qint64> FileCache::read(int file, qint64 offset, const Buffer* buffers, int count)
