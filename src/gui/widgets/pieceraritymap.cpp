@@ -239,8 +239,8 @@ void PieceRarityMap::paintEvent(QPaintEvent* event)
                          Qt::AlignCenter | Qt::TextWordWrap, placeholderText());
     } else {
         painter.drawImage(m_layout.map.topLeft(), m_image);
+        paintLegend(painter); // nothing to explain without cells
     }
-    paintLegend(painter);
 }
 
 void PieceRarityMap::paintLegend(QPainter& painter) const

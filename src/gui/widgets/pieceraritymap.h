@@ -13,7 +13,8 @@ namespace swarmshare::gui {
 // The piece-rarity map (DESIGN.md section 7): one cell per piece, coloured by how many peers have
 // it — red for pieces nobody connected has, through orange and yellow for rare ones, to green for
 // common ones — with the pieces we hold marked by a blue strip along the bottom of their cell, a
-// legend under the map, and a tooltip naming the piece and its count.
+// legend under the map (when there are cells to explain), and a tooltip naming the piece and its
+// count.
 //
 // The same widget shows the local map (Availability of the connected peers, from the session's
 // snapshots) and the swarm-wide one (the tracker's live feed); setTitle() tells them apart.
