@@ -776,10 +776,17 @@ void Proxy::probe(Which which)
     params.request = "GET /health HTTP/1.1\r\nHost: " + hostHeader(url) + "\r\n\r\n";
     params.timeoutMs = m_options.probeTimeoutMs;
     params.maxResponseBytes = 64 * 1024;
+    // An answer that crosses a switch (say a failback's last step) tells the state from before
+    // it: acting on it would "repair" a tracker that already did as told. Ask again instead.
+    const quint64 generation = m_generation;
     new detail::UpstreamCall(
         *m_pool, std::move(params),
-        [this, which](UpstreamReply reply) {
+        [this, which, generation](UpstreamReply reply) {
             m_probing[int(which)] = false;
+            if (generation != m_generation) {
+                probe(which);
+                return;
+            }
             probed(which, reply);
         },
         this);
@@ -1069,9 +1076,12 @@ void Proxy::failBackPromoteMain()
         m_main.seq = answer.value(QStringLiteral("seq")).toInteger(m_main.seq);
         const QJsonObject follow{{QStringLiteral("primary"), baseUrl(m_main.url)},
                                  {QStringLiteral("epoch"), m_main.epoch}};
-        control(Which::Backup, "/ha/follow", follow, [this](const UpstreamReply&) {
+        control(Which::Backup, "/ha/follow", follow, [this](const UpstreamReply& reply) {
             if (m_phase != Phase::FailingBack)
                 return;
+            // What a probe said of the backup before this is stale now.
+            if (succeeded(reply))
+                m_backup.state = QStringLiteral("catching_up");
             // Main is active either way; a backup that did not take the follow is repaired
             // after the next probes (it shows as fenced).
             setActive(Which::Main);
