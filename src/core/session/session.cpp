@@ -331,6 +331,9 @@ void Session::removeTorrent(const QByteArray& infoHash, bool deleteData)
     const QString saveDir = entry.torrent->saveDir();
     entry.torrent->shutdown();
     entry.torrent.reset();
+    // The disk thread finishes what it was given first (the torrent's last resume save among
+    // it), so that nothing writes its files after they are removed here.
+    flush(m_diskThread.get());
     const QString resume = resumePath(infoHash);
     if (!resume.isEmpty())
         QFile::remove(resume);
@@ -340,7 +343,6 @@ void Session::removeTorrent(const QByteArray& infoHash, bool deleteData)
     }
     if (deleteData) {
         // Only the torrent's own files, then the folders they were in if nothing else is there.
-        flush(m_diskThread.get());
         const QDir root(saveDir);
         QSet<QString> folders;
         for (const torrent::FileEntry& file : layout.files()) {
