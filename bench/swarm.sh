@@ -130,7 +130,19 @@ check_seeders() {
     done
 }
 
-# One leecher run. Sets r_seconds, r_wall, r_cpu, r_rss_kib, r_peers, r_heap (bytes, or ""), and
+# CPU ticks (user + system) of all seeders so far, from /proc/PID/stat (fields 14 and 15).
+clk_tck=$(getconf CLK_TCK)
+seeder_ticks() {
+    local pid total=0 fields
+    for pid in "${seed_pids[@]}"; do
+        fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+        total=$((total + $(awk '{ print $12 + $13 }' <<<"$fields")))
+    done
+    echo "$total"
+}
+
+# One leecher run. Sets r_seconds, r_wall, r_cpu, r_rss_kib, r_peers, r_heap (bytes, or ""),
+# r_seed_cpu (CPU seconds of all the seeders during the run), and
 # for libtorrent r_first (seconds from add_torrent to its first connection).
 # leech CLIENT SEEDERS TAG [heap]
 leech() {
@@ -140,6 +152,8 @@ leech() {
     rm -rf "$dir"
     mkdir -p "$dir/out"
     check_seeders
+    local ticks_before
+    ticks_before=$(seeder_ticks)
     if [ "$mode" = heap ]; then
         profile=(heaptrack -o "$log.heaptrack")
     fi
@@ -161,6 +175,7 @@ leech() {
         tail -n 20 "$err" >&2
         die "$client ($n seeders, $tag) failed with status $status"
     fi
+    r_seed_cpu=$(calc "($(seeder_ticks) - $ticks_before) / $clk_tck" 3)
     r_seconds=$(json "$out" seconds)
     local got
     if [ "$client" = swarmshare ]; then
@@ -210,10 +225,11 @@ printf '  %d cores, load average before: %s (other work on the machine makes the
     "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 status=0
-declare -A mbps wall cpu rss heap_mib peers
+declare -A mbps wall cpu rss heap_mib peers seed_cpu
 for n in 1 "$seeder_count"; do
     for client in swarmshare libtorrent; do
         mbps[$client]="" wall[$client]="" cpu[$client]="" rss[$client]="" heap_mib[$client]="" peers[$client]=""
+        seed_cpu[$client]=""
     done
     first="" lt_net=
     for ((run = 1; run <= runs; run++)); do
@@ -222,6 +238,7 @@ for n in 1 "$seeder_count"; do
             mbps[$client]+="$(calc "$bytes / $r_seconds / 1e6" 1) "
             wall[$client]+="$r_wall "
             cpu[$client]+="$(calc "$r_cpu / $gib" 3) "
+            seed_cpu[$client]+="$(calc "$r_seed_cpu / $gib" 3) "
             rss[$client]+="$r_rss_kib "
             peers[$client]+="$r_peers "
             if [ "$client" = libtorrent ]; then
@@ -251,7 +268,8 @@ for n in 1 "$seeder_count"; do
             "$(tr ' ' '\n' <<<"${wall[$client]}" | grep . | median)" "${med_cpu[$client]}" \
             "${heap_mib[$client]:--}" "$(calc "$(tr ' ' '\n' <<<"${rss[$client]}" | grep . | maximum) / 1024" 1)" \
             "$(tr ' ' '\n' <<<"${peers[$client]}" | grep . | median)"
-        printf '  %-10s %-11s   runs: MB/s %s\n' "" "" "${mbps[$client]% }"
+        printf '  %-10s %-11s   runs: MB/s %s; seeders CPU s/GiB (all seeders, median) %s\n' "" "" \
+            "${mbps[$client]% }" "$(tr ' ' '\n' <<<"${seed_cpu[$client]}" | grep . | median)"
     done
     printf '  %-10s libtorrent connects to the seeders %.3f s after add_torrent (median; its session\n' "" \
         "$(tr ' ' '\n' <<<"$first" | grep . | median)"
@@ -274,5 +292,6 @@ printf '\n  MB/s: 10^6 bytes/s over the seconds each client reports (swarmshare 
 printf '  swarm_lt.py from add_torrent) until complete and verified; "process s": wall time of the whole\n'
 printf '  process (start-up and shut-down too); CPU: user + sys of the leecher process (/usr/bin/time);\n'
 printf '  heap: peak from heaptrack in one more run per client (not timed); RSS: max over the timed runs\n'
-printf '  (libtorrent maps the file: its RSS counts file pages); peers: seeders that sent data (median)\n'
+printf '  (libtorrent maps the file: its RSS counts file pages); peers: seeders that sent data (median);\n'
+printf '  seeders CPU: user + sys of all swarmshare seed processes during the run (/proc/PID/stat)\n'
 exit "$status"
