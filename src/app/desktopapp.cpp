@@ -26,15 +26,7 @@ quint16 portOf(const QString& listen)
 
 session::SessionOptions sessionOptions(const Config& config)
 {
-    session::SessionOptions options;
-    options.listenPort = quint16(config.peer.listenPort);
-    options.maxConnections = config.peer.maxConnections;
-    options.maxConnectionsPerTorrent = config.peer.maxConnectionsPerTorrent;
-    options.uploadSlots = config.peer.uploadSlots;
-    options.maxActiveDownloads = config.peer.maxActiveDownloads;
-    options.downloadRateLimit = config.peer.downloadRateLimit;
-    options.uploadRateLimit = config.peer.uploadRateLimit;
-    options.resumeDir = QDir(config.effectiveDataDir()).filePath(QStringLiteral("resume"));
+    session::SessionOptions options = session::SessionOptions::fromConfig(config);
     options.persistTorrents = true; // downloads and shares come back at the next start
     return options;
 }

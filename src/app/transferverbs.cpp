@@ -127,12 +127,8 @@ private:
             if (!ok || port < 0 || port > 65535)
                 return context.usageError(tr("--port needs a number from 0 to 65535"));
         }
+        m_options = session::SessionOptions::fromConfig(config);
         m_options.listenPort = quint16(port);
-        m_options.maxConnections = config.peer.maxConnections;
-        m_options.maxConnectionsPerTorrent = config.peer.maxConnectionsPerTorrent;
-        m_options.uploadSlots = config.peer.uploadSlots;
-        m_options.downloadRateLimit = config.peer.downloadRateLimit;
-        m_options.uploadRateLimit = config.peer.uploadRateLimit;
         for (const auto& [option, target] :
              {std::pair{QStringLiteral("download-limit"), &m_options.downloadRateLimit},
               std::pair{QStringLiteral("upload-limit"), &m_options.uploadRateLimit}}) {
@@ -144,7 +140,6 @@ private:
                     tr("--%1 needs bytes per second, e.g. 500K or 10M").arg(option));
             *target = *rate;
         }
-        m_options.resumeDir = QDir(config.effectiveDataDir()).filePath(QStringLiteral("resume"));
 
         for (const QString& text : parser.values(QStringLiteral("peer"))) {
             const std::optional<session::Endpoint> endpoint = session::parseEndpoint(text);

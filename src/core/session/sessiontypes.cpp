@@ -3,11 +3,26 @@
 
 #include "common/netaddress.h"
 
+#include <QDir>
 #include <QRandomGenerator>
 
 #include <swarmshare/version.h>
 
 namespace swarmshare::session {
+
+SessionOptions SessionOptions::fromConfig(const Config& config)
+{
+    SessionOptions options;
+    options.listenPort = quint16(config.peer.listenPort);
+    options.maxConnections = config.peer.maxConnections;
+    options.maxConnectionsPerTorrent = config.peer.maxConnectionsPerTorrent;
+    options.uploadSlots = config.peer.uploadSlots;
+    options.maxActiveDownloads = config.peer.maxActiveDownloads;
+    options.downloadRateLimit = config.peer.downloadRateLimit;
+    options.uploadRateLimit = config.peer.uploadRateLimit;
+    options.resumeDir = QDir(config.effectiveDataDir()).filePath(QStringLiteral("resume"));
+    return options;
+}
 
 QString Endpoint::key() const
 {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/bitfield.h"
+#include "config/config.h"
 #include "peer/peerconnection.h"
 #include "picker/piecepicker.h"
 
@@ -33,6 +34,10 @@ struct Endpoint {
 std::optional<Endpoint> parseEndpoint(const QString& text);
 
 struct SessionOptions {
+    // The configuration's peer settings (listen port, connection limits, upload slots, queue,
+    // rate limits) and its resume folder (<data>/resume); the rest keeps its defaults.
+    static SessionOptions fromConfig(const Config& config);
+
     QByteArray peerId; // 20 bytes; empty: a random one with our client prefix
     QHostAddress listenAddress = QHostAddress::Any;
     quint16 listenPort = 0; // 0: any free port
