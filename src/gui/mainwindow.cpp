@@ -327,14 +327,13 @@ void MainWindow::setTrackerClient(trackerclient::TrackerClient* client)
 {
     m_search->setClient(client);
     delete std::exchange(m_live, nullptr);
-    m_swarmOf.clear();
     m_swarm = {};
     if (client) {
         m_search->search(QString()); // opens with every file listed
         m_live = new trackerclient::LiveFeed(*client, this);
         connect(m_live, &trackerclient::LiveFeed::swarmUpdated, this,
                 [this](const trackerclient::SwarmUpdate& update) {
-                    if (update.infoHash != m_swarmOf)
+                    if (update.infoHash != m_selected)
                         return;
                     m_swarm = update;
                     showSwarmMap();
@@ -345,30 +344,33 @@ void MainWindow::setTrackerClient(trackerclient::TrackerClient* client)
             qCWarning(lcGui).noquote() << "the tracker's live feed refused us:" << why;
             showSwarmMap();
         });
+        if (!m_selected.isEmpty())
+            m_live->subscribe({m_selected});
         m_live->start();
     }
     showDetails();
 }
 
-void MainWindow::followSwarm(const QByteArray& infoHash)
+void MainWindow::followSelection(const QByteArray& infoHash)
 {
-    // Only the selected torrent's map comes from the tracker: a map of 50k pieces is not sent
-    // for files nobody looks at.
-    if (infoHash == m_swarmOf)
+    // The engine sends the details, and the tracker the swarm map, of the selected item only:
+    // a map of 50k pieces is not sent for items nobody looks at.
+    if (infoHash == m_selected)
         return;
-    if (m_live && !m_swarmOf.isEmpty())
-        m_live->unsubscribe({m_swarmOf});
-    m_swarmOf = infoHash;
+    if (m_live && !m_selected.isEmpty())
+        m_live->unsubscribe({m_selected});
+    m_selected = infoHash;
     m_swarm = {};
     if (m_live && !infoHash.isEmpty())
         m_live->subscribe({infoHash});
-    showSwarmMap();
+    if (m_session)
+        m_session->setSnapshotDetail(infoHash); // a snapshot with its details follows at once
 }
 
 void MainWindow::showSwarmMap()
 {
-    const session::TorrentSnapshot* t = m_model->torrent(m_swarmOf);
-    const bool known = t && m_swarm.infoHash == m_swarmOf && !m_swarm.availability.isEmpty();
+    const session::TorrentSnapshot* t = m_model->torrent(m_selected);
+    const bool known = t && m_swarm.infoHash == m_selected && !m_swarm.availability.isEmpty();
     m_swarmMap->setTitle(known ? tr("Pieces among the tracker's peers (seeders: %1, leechers: %2)")
                                      .arg(m_swarm.seeders)
                                      .arg(m_swarm.leechers)
@@ -433,8 +435,7 @@ void MainWindow::attachSession(session::SessionHost* session)
         return;
     connect(m_session, &session::SessionHost::snapshotReady, this, &MainWindow::onSnapshot);
     // The engine sends the details (piece map, peers, files) of the selected item only.
-    m_detailOf = selectedInfoHash();
-    m_session->setSnapshotDetail(m_detailOf);
+    m_session->setSnapshotDetail(m_selected);
     connect(m_session, &session::SessionHost::torrentFinished, this,
             [this](const QByteArray& infoHash) {
                 const session::TorrentSnapshot* t = m_model->torrent(infoHash);
@@ -543,13 +544,9 @@ void MainWindow::removeSelected()
 
 void MainWindow::showDetails()
 {
-    const QByteArray selected = selectedInfoHash();
-    if (m_session && selected != m_detailOf) {
-        m_detailOf = selected;
-        m_session->setSnapshotDetail(selected); // a snapshot with its details follows at once
-    }
-    const session::TorrentSnapshot* t = m_model->torrent(selected);
-    followSwarm(t ? t->infoHash : QByteArray());
+    followSelection(selectedInfoHash());
+    showSwarmMap();
+    const session::TorrentSnapshot* t = m_model->torrent(m_selected);
     if (!t) {
         m_map->clear();
         m_peers->clear();
@@ -559,7 +556,6 @@ void MainWindow::showDetails()
     }
     showFiles(*t);
     m_map->setData(t->availability, t->have);
-    showSwarmMap(); // our pieces change
     m_peers->clear();
     for (const session::PeerSnapshot& p : t->peers) {
         QString flags;

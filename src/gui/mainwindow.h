@@ -126,16 +126,17 @@ private:
     PieceRarityMap* m_map = nullptr;      // among the connected peers (the session's view)
     PieceRarityMap* m_swarmMap = nullptr; // among all the tracker's peers (its /live feed)
     trackerclient::LiveFeed* m_live = nullptr;
-    QByteArray m_swarmOf; // the torrent the swarm map follows
+    // The selected item: the one whose details the engine sends and whose swarm map the tracker
+    // sends.
+    QByteArray m_selected;
     trackerclient::SwarmUpdate m_swarm;
-    void followSwarm(const QByteArray& infoHash);
+    void followSelection(const QByteArray& infoHash);
     void showSwarmMap();
     LogModel* m_logModel = nullptr;
     LogView* m_log = nullptr;
     QTreeWidget* m_peers = nullptr;
     QTreeWidget* m_files = nullptr;
-    QByteArray m_filesOf;  // the torrent the Files tab lists
-    QByteArray m_detailOf; // the torrent whose details the engine sends (the selected one)
+    QByteArray m_filesOf; // the torrent the Files tab lists
     void showFiles(const session::TorrentSnapshot& torrent);
     SearchPanel* m_search = nullptr;
     TrayIcon* m_tray = nullptr;
