@@ -208,16 +208,6 @@ QByteArray formatLine(const Record& record)
     return line;
 }
 
-QByteArray formatLine(QtMsgType type, const QMessageLogContext& context, const QString& message)
-{
-    Record record;
-    record.time = QDateTime::currentDateTimeUtc();
-    record.type = type;
-    record.category = context.category ? context.category : "default";
-    record.message = message;
-    return formatLine(record);
-}
-
 QList<Record> recentRecords(quint64 afterSeq)
 {
     Sink& s = sink();

@@ -80,7 +80,6 @@ Result<void> install(const Options& options);
 // Restores Qt's default handler and closes the file (tests, shutdown).
 void uninstall();
 // Formats one line the way the handler writes it (no trailing newline).
-QByteArray formatLine(QtMsgType type, const QMessageLogContext& context, const QString& message);
 QByteArray formatLine(const Record& record);
 // The lines kept in memory (Options::memoryRecords) whose seq is above `afterSeq`, oldest first.
 // Cheap when there are none: a reader may poll it. Thread-safe, as the handler is.
