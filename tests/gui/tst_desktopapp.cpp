@@ -44,6 +44,7 @@
 #include <QTreeView>
 
 using namespace swarmshare;
+using test::child;
 
 namespace {
 
@@ -56,15 +57,6 @@ quint16 freePort()
     QTcpServer server;
     server.listen(QHostAddress::LocalHost);
     return server.serverPort();
-}
-
-template<typename T>
-T* child(QObject* parent, const char* name)
-{
-    T* found = parent->findChild<T*>(QString::fromLatin1(name));
-    if (!found)
-        qFatal("no child %s", name);
-    return found;
 }
 
 // The rows of the Tracker view, as text.

@@ -59,10 +59,7 @@ struct Widgets {
     template<typename T>
     static T* find(LoginDialog& dialog, const char* name)
     {
-        T* widget = dialog.findChild<T*>(QString::fromLatin1(name));
-        if (!widget)
-            qFatal("no widget %s", name);
-        return widget;
+        return swarmshare::test::child<T>(&dialog, name);
     }
 
     void showTab(int index) const

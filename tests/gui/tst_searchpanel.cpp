@@ -42,10 +42,7 @@ struct Widgets {
     template<typename T>
     static T* find(SearchPanel& panel, const char* name)
     {
-        T* widget = panel.findChild<T*>(QString::fromLatin1(name));
-        if (!widget)
-            qFatal("no widget %s", name);
-        return widget;
+        return swarmshare::test::child<T>(&panel, name);
     }
 
     QString cell(int row, int column) const

@@ -54,10 +54,7 @@ struct Widgets {
     template<typename T>
     static T* find(SettingsDialog& dialog, const char* name)
     {
-        T* widget = dialog.findChild<T*>(QString::fromLatin1(name));
-        if (!widget)
-            qFatal("no widget %s", name);
-        return widget;
+        return swarmshare::test::child<T>(&dialog, name);
     }
 
     void showPage(int index) const

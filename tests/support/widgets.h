@@ -12,6 +12,17 @@
 
 namespace swarmshare::test {
 
+// The child of `parent` with this object name (a name from a .ui file, say); a test that cannot
+// find the widget it drives stops at once, saying which.
+template<typename T>
+T* child(QObject* parent, const char* name)
+{
+    T* found = parent->findChild<T*>(QString::fromLatin1(name));
+    if (!found)
+        qFatal("no child %s", name);
+    return found;
+}
+
 // Saves `widget` as screenshots/NAME.png in the test's working folder (the build tree, where
 // they are looked at and copied into the README), after pending relayouts (a button whose text
 // just changed).
