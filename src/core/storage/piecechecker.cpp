@@ -5,7 +5,11 @@
 #include "storage/filecache.h"
 
 #include <QThreadPool>
+#include <QVarLengthArray>
 #include <QtConcurrent>
+
+#include <memory>
+#include <vector>
 
 namespace swarmshare::storage {
 
@@ -16,26 +20,67 @@ constexpr int kCheckerOpenFiles = 4;
 
 } // namespace
 
-Result<std::optional<QByteArray>> hashPieceFromDisk(const FileLayout& layout, FileCache& files,
-                                                    int piece, QByteArray& buffer)
+// One piece being hashed from disk: its spans, where the reading is, and how it ended.
+struct PieceRead {
+    int position = 0; // in PieceChecker::m_pieces
+    FileSpans spans;
+    qsizetype span = 0;
+    qint64 done = 0; // bytes of spans[span] read
+    std::optional<Sha1> sha;
+    QByteArray buffer; // kept from piece to piece
+    bool finished = false;
+    bool complete = false; // all its data was there
+    std::optional<Error> error;
+};
+
+namespace {
+
+// Hashes the pieces side by side (Sha1::addData over several messages), a chunk of each at a time.
+// Returns false when cancelled.
+bool hashFromDisk(FileCache& files, std::vector<std::unique_ptr<PieceRead>>& reads,
+                  const std::atomic<bool>& cancelled)
 {
-    Sha1 sha;
-    for (const FileSpan& span : layout.pieceSpans(piece)) {
-        for (qint64 done = 0; done < span.length;) {
-            const qint64 chunk = qMin(kHashChunk, span.length - done);
-            if (buffer.size() < chunk)
-                buffer.resize(chunk);
-            Result<qint64> read = files.read(span.file, span.offset + done, buffer.data(), chunk);
-            if (!read)
-                return read.error();
-            if (*read < chunk)
-                return std::optional<QByteArray>();
-            sha.addData(QByteArrayView(buffer.constData(), chunk));
-            done += chunk;
+    constexpr qint64 chunkSize = kHashChunk / Sha1::kMaxLanes;
+    for (;;) {
+        if (cancelled.load(std::memory_order_relaxed))
+            return false;
+        QVarLengthArray<Sha1*, Sha1::kMaxLanes> hashes;
+        QVarLengthArray<QByteArrayView, Sha1::kMaxLanes> chunks;
+        for (const std::unique_ptr<PieceRead>& read : reads) {
+            while (!read->finished && read->span < read->spans.size() &&
+                   read->done == read->spans.at(read->span).length) {
+                ++read->span;
+                read->done = 0;
+            }
+            if (read->finished)
+                continue;
+            if (read->span == read->spans.size()) {
+                read->finished = read->complete = true;
+                continue;
+            }
+            const FileSpan& span = read->spans.at(read->span);
+            const qint64 chunk = qMin(chunkSize, span.length - read->done);
+            if (read->buffer.size() < chunk)
+                read->buffer.resize(chunk);
+            const Result<qint64> got =
+                files.read(span.file, span.offset + read->done, read->buffer.data(), chunk);
+            if (!got || *got < chunk) {
+                if (!got)
+                    read->error = got.error();
+                read->finished = true;
+                continue;
+            }
+            read->done += chunk;
+            hashes.append(&*read->sha);
+            chunks.append(QByteArrayView(read->buffer.constData(), chunk));
         }
+        if (hashes.isEmpty())
+            return true;
+        Sha1::addData(hashes.data(), chunks.data(), int(hashes.size()));
     }
-    return std::optional<QByteArray>(sha.result());
 }
+
+} // namespace
 
 PieceChecker::PieceChecker(FileLayout layout, QString root, QByteArray pieceHashes,
                            QList<int> pieces)
@@ -79,34 +124,56 @@ void PieceChecker::wait()
 void PieceChecker::runTask()
 {
     FileCache files(m_layout.files(), m_root, kCheckerOpenFiles);
-    QByteArray buffer;
     const int total = int(m_pieces.size());
-    for (int at = m_next.fetch_add(1); at < total; at = m_next.fetch_add(1)) {
-        if (m_cancelled.load(std::memory_order_relaxed))
-            break;
-        const int piece = m_pieces.at(at);
-        Result<std::optional<QByteArray>> digest =
-            hashPieceFromDisk(m_layout, files, piece, buffer);
-        if (!digest) {
-            QMutexLocker lock(&m_errorMutex);
-            if (!m_error)
-                m_error = digest.error();
-        } else if (digest->has_value()) {
-            m_hashed.fetch_add(1);
-            if (m_hashes.isEmpty()) {
-                // Each task writes only the 20 bytes of the positions it claimed.
-                std::copy_n((*digest)->constData(), 20, m_digestOut + qsizetype(at) * 20);
-                m_good[size_t(at)] = 1;
-            } else {
-                m_good[size_t(at)] =
-                    **digest == QByteArrayView(m_hashes).sliced(qsizetype(piece) * 20, 20) ? 1 : 0;
-            }
+    std::vector<std::unique_ptr<PieceRead>> reads;
+    // Up to kMaxLanes consecutive pieces at a time, hashed side by side.
+    for (int at = m_next.fetch_add(Sha1::kMaxLanes); at < total;
+         at = m_next.fetch_add(Sha1::kMaxLanes)) {
+        const int count = qMin(at + Sha1::kMaxLanes, total) - at;
+        while (int(reads.size()) < count)
+            reads.push_back(std::make_unique<PieceRead>());
+        reads.resize(size_t(count)); // fewer only at the end
+        for (int lane = 0; lane < count; ++lane) {
+            PieceRead& read = *reads[size_t(lane)];
+            read.position = at + lane;
+            read.spans = m_layout.pieceSpans(m_pieces.at(at + lane));
+            read.span = 0;
+            read.done = 0;
+            read.sha.emplace();
+            read.finished = read.complete = false;
+            read.error.reset();
         }
-        reportProgress(m_done.fetch_add(1) + 1);
+        if (!hashFromDisk(files, reads, m_cancelled))
+            break;
+        for (const std::unique_ptr<PieceRead>& read : reads)
+            record(*read);
     }
     // The last task out reports: every result is written by then.
     if (m_running.fetch_sub(1) == 1 && m_finished)
         m_finished();
+}
+
+void PieceChecker::record(PieceRead& read)
+{
+    const int at = read.position;
+    if (read.error) {
+        QMutexLocker lock(&m_errorMutex);
+        if (!m_error)
+            m_error = read.error;
+    } else if (read.complete) {
+        m_hashed.fetch_add(1);
+        const QByteArray digest = read.sha->result();
+        if (m_hashes.isEmpty()) {
+            // Each task writes only the 20 bytes of the positions it claimed.
+            std::copy_n(digest.constData(), 20, m_digestOut + qsizetype(at) * 20);
+            m_good[size_t(at)] = 1;
+        } else {
+            const int piece = m_pieces.at(at);
+            m_good[size_t(at)] =
+                digest == QByteArrayView(m_hashes).sliced(qsizetype(piece) * 20, 20) ? 1 : 0;
+        }
+    }
+    reportProgress(m_done.fetch_add(1) + 1);
 }
 
 void PieceChecker::reportProgress(int done)

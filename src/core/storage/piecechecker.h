@@ -20,18 +20,16 @@ class QThreadPool;
 namespace swarmshare::storage {
 
 class FileCache;
+struct PieceRead;
 
-// Reads `piece` from disk and returns its SHA-1, or std::nullopt when its data is not all there
-// (a file missing or too short). An error when a file exists but cannot be read. `buffer` is
-// reused between calls; the piece is read in chunks of at most kHashChunk bytes.
-Result<std::optional<QByteArray>> hashPieceFromDisk(const FileLayout& layout, FileCache& files,
-                                                    int piece, QByteArray& buffer);
+// The read buffers of one check task together (split between the pieces it hashes at once).
 constexpr qint64 kHashChunk = 1024 * 1024;
 
 // Hashes a set of pieces against their expected SHA-1 using the threads of a pool: one task per
-// pool thread, each taking the next piece in order (so reads stay nearly sequential) with its own
-// file handles and one chunk buffer, so memory is bounded by threads x kHashChunk whatever the
-// piece size. Cancellation is checked between chunks.
+// pool thread, each taking the next Sha1::kMaxLanes pieces in order (so reads stay nearly
+// sequential) and hashing them side by side, with its own file handles and kHashChunk of
+// buffers, so memory is bounded by threads x kHashChunk whatever the piece size. Cancellation is
+// checked between chunks.
 // The destructor cancels and waits, so a checker may be destroyed at any time.
 class PieceChecker {
 public:
@@ -65,6 +63,7 @@ public:
 
 private:
     void runTask();
+    void record(PieceRead& read);
     void reportProgress(int done);
 
     FileLayout m_layout;
