@@ -545,9 +545,9 @@ bool PeerConnection::canSend(const char* what) const
 void PeerConnection::send(const WireMessage& message)
 {
     m_sentMessage = m_sentMessage || message.type != WireMessage::Type::KeepAlive;
-    if (m_tailSmall && m_out.back().size() < kMaxSmallSegment) {
+    if (m_tailSmall && m_out.back().bytes.size() < kMaxSmallSegment) {
         // Packed into the tail segment, which only this connection holds: no allocation.
-        QByteArray& tail = m_out.back();
+        QByteArray& tail = m_out.back().bytes;
         const qsizetype before = tail.size();
         WireCodec::append(tail, message);
         m_outBytes += tail.size() - before;
@@ -558,14 +558,15 @@ void PeerConnection::send(const WireMessage& message)
     write(WireCodec::encode(message));
 }
 
-void PeerConnection::write(const QByteArray& bytes, bool small)
+void PeerConnection::write(const QByteArray& bytes, bool small,
+                           std::shared_ptr<const void> keepAlive)
 {
     if (bytes.isEmpty() || m_writeFailed)
         return;
-    if (small && m_tailSmall && m_out.back().size() < kMaxSmallSegment) {
-        m_out.back().append(bytes);
+    if (small && m_tailSmall && m_out.back().bytes.size() < kMaxSmallSegment) {
+        m_out.back().bytes.append(bytes);
     } else {
-        m_out.push_back(bytes);
+        m_out.push_back({bytes, std::move(keepAlive)});
         m_tailSmall = small;
     }
     m_outBytes += bytes.size();
@@ -608,8 +609,8 @@ qint64 PeerConnection::flush()
         int count = 0;
         for (auto it = m_out.begin(); it != m_out.end() && count < kMaxWriteSegments; ++it) {
             const qsizetype skip = count == 0 ? m_outOffset : 0;
-            segments[count].iov_base = const_cast<char*>(it->constData() + skip);
-            segments[count].iov_len = size_t(it->size() - skip);
+            segments[count].iov_base = const_cast<char*>(it->bytes.constData() + skip);
+            segments[count].iov_len = size_t(it->bytes.size() - skip);
             ++count;
         }
         msghdr message{};
@@ -621,6 +622,13 @@ qint64 PeerConnection::flush()
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
+            if (errno == EFAULT) {
+                // Only a block of a file mapping can fault (see sendPiece()): its file was cut
+                // short, or could not be read back, since the disk thread checked it.
+                failWrite(QStringLiteral("cannot send a block: the shared file changed on disk "
+                                         "while it was being sent (truncated or unreadable)"));
+                return -1;
+            }
             failWrite(QStringLiteral("socket error: %1").arg(qt_error_string(errno)));
             return -1;
         }
@@ -628,14 +636,14 @@ qint64 PeerConnection::flush()
         m_outBytes -= sent;
         qint64 left = sent;
         while (left > 0) {
-            const qsizetype rest = m_out.front().size() - m_outOffset;
+            const qsizetype rest = m_out.front().bytes.size() - m_outOffset;
             if (left < rest) {
                 m_outOffset += qsizetype(left);
                 full = true; // a short write: the socket's buffer is full
                 break;
             }
             left -= rest;
-            m_out.pop_front();
+            m_out.pop_front(); // and with it the block's mapping, if it was the last user
             m_outOffset = 0;
         }
     }
@@ -654,9 +662,9 @@ qint64 PeerConnection::flush()
     }
 #else
     // Elsewhere the socket buffers (and copies) what it cannot send at once.
-    for (const QByteArray& segment : m_out) {
-        written += segment.size() - m_outOffset;
-        m_socket->write(m_outOffset > 0 ? segment.sliced(m_outOffset) : segment);
+    for (const Segment& segment : m_out) {
+        written += segment.bytes.size() - m_outOffset;
+        m_socket->write(m_outOffset > 0 ? segment.bytes.sliced(m_outOffset) : segment.bytes);
         m_outOffset = 0;
     }
     m_out.clear();
@@ -752,13 +760,16 @@ void PeerConnection::sendRequest(int index, qint64 begin, qint64 length)
         send(WireMessage::request(index, begin, length));
 }
 
-void PeerConnection::sendPiece(int index, qint64 begin, const QByteArray& block)
+void PeerConnection::sendPiece(int index, qint64 begin, const QByteArray& block,
+                               std::shared_ptr<const void> keepAlive)
 {
     if (!canSend("piece"))
         return;
     m_sentMessage = true;
     write(WireCodec::encodePieceHeader(index, begin, block.size()));
-    write(block, false); // queued as it is, shared with the caller: no copy
+    // Queued as it is, shared with the caller: no copy. Nothing here reads its bytes (see the
+    // header): only sendmsg() does.
+    write(block, false, std::move(keepAlive));
 }
 
 void PeerConnection::sendCancel(int index, qint64 begin, qint64 length)

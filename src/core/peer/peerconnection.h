@@ -13,6 +13,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 
 class QSocketNotifier;
@@ -54,7 +55,10 @@ struct PeerConnectionOptions {
 // (implicitly shared) QByteArray; the queue goes to the socket in one gathered write
 // (sendmsg) at the end of the read that produced the messages or, for those sent from
 // elsewhere, once control returns to the event loop. What the socket does not take waits in
-// the queue, and a write notifier resumes it (bytesWritten() then reports progress).
+// the queue, and a write notifier resumes it (bytesWritten() then reports progress). A block
+// may point into a read-only mapping of the shared file (see sendPiece()): the queue holds the
+// mapping with it, the kernel copies it into the socket from the page cache, and the
+// connection never reads it itself.
 class PeerConnection : public QObject {
     Q_OBJECT
 
@@ -107,7 +111,17 @@ public:
     void sendBitfield(const Bitfield& bits);
     void sendRequest(int index, qint64 begin, qint64 length);
     // The block is written after its 13-byte header without being copied into a message.
-    void sendPiece(int index, qint64 begin, const QByteArray& block);
+    // `keepAlive` is held with the block until it is sent or the connection closes: what the
+    // block's bytes point into when the caller does not own them (a file mapping, see
+    // storage::FileCache::map()).
+    // SAFETY: the bytes of such a block are only handed to the kernel (sendmsg() copies them),
+    // never read by the connection: if another program truncates the file meanwhile, a read in
+    // user space of a page past its end would raise SIGBUS and kill the app, whereas sendmsg()
+    // fails with EFAULT, which ends the connection cleanly with a reason that says so. Keep it
+    // that way: no copy, append, comparison or checksum of a queued block (small messages are
+    // packed into a segment of their own, never into a block's).
+    void sendPiece(int index, qint64 begin, const QByteArray& block,
+                   std::shared_ptr<const void> keepAlive = {});
     void sendCancel(int index, qint64 begin, qint64 length);
 
 Q_SIGNALS:
@@ -150,8 +164,10 @@ private:
     void dispatchAll(const QList<WireMessage>& messages, const Result<void>& result);
     void dispatch(const WireMessage& message);
     void send(const WireMessage& message);
-    // Queues bytes (appended to the small-message tail when `small`, else queued as they are).
-    void write(const QByteArray& bytes, bool small = true);
+    // Queues bytes (appended to the small-message tail when `small`, else queued as they are,
+    // with what keeps them alive).
+    void write(const QByteArray& bytes, bool small = true,
+               std::shared_ptr<const void> keepAlive = {});
     void scheduleFlush();
     // Writes as much of the queue as the socket takes; returns the bytes written, -1 on error
     // (the connection is then closed from the event loop).
@@ -181,7 +197,11 @@ private:
     QList<WireMessage> m_decoded;
 
     // The send queue: segments in order, the first one partly sent (m_outOffset bytes).
-    std::deque<QByteArray> m_out;
+    struct Segment {
+        QByteArray bytes;
+        std::shared_ptr<const void> keepAlive; // what `bytes` points into, if not its own
+    };
+    std::deque<Segment> m_out;
     qsizetype m_outOffset = 0;
     qint64 m_outBytes = 0;
     bool m_tailSmall = false;   // the last segment packs small messages and may grow

@@ -743,7 +743,10 @@ void Torrent::pumpUploads(Peer& peer, qint64 budgetBytes)
     }
 }
 
-void Torrent::onBlockRead(quint64 tag, int piece, int offset, const QByteArray& data)
+// `data` may be a view into a file mapping: it is only counted and handed to the connection with
+// what keeps it mapped, never read here (see PieceStorage::blockRead()).
+void Torrent::onBlockRead(quint64 tag, int piece, int offset, const QByteArray& data,
+                          const std::shared_ptr<const void>& keepAlive)
 {
     Peer* peer = peerById(tag);
     if (!peer)
@@ -757,7 +760,7 @@ void Torrent::onBlockRead(quint64 tag, int piece, int offset, const QByteArray& 
     peer->reading.erase(it);
     peer->readingBytes -= data.size();
     if (!cancelled && !peer->connection->amChoking()) {
-        peer->connection->sendPiece(piece, offset, data);
+        peer->connection->sendPiece(piece, offset, data, keepAlive);
         peer->upload.add(data.size());
         m_upload.add(data.size());
     }

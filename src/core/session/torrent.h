@@ -182,7 +182,8 @@ private:
     void onRequest(Peer& peer, int piece, qint64 begin, qint64 length);
     void onCancel(Peer& peer, int piece, qint64 begin, qint64 length);
     void onPieceVerified(int piece, bool ok);
-    void onBlockRead(quint64 tag, int piece, int offset, const QByteArray& data);
+    void onBlockRead(quint64 tag, int piece, int offset, const QByteArray& data,
+                     const std::shared_ptr<const void>& keepAlive);
     void onCheckFinished();
 
     bool wants(int piece) const;

@@ -303,7 +303,7 @@ void DiskWorker::readBlocks(const QList<BlockReadRequest>& reads)
             run.file = spans.first().file;
             run.start = run.end = spans.first().offset;
         }
-        run.blocks.append({tag, piece, offset, QByteArray(length, Qt::Uninitialized)});
+        run.blocks.append(request);
         run.end += length;
     }
     readRun(run, blocks);
@@ -315,28 +315,52 @@ void DiskWorker::readRun(ReadRun& run, QList<BlockData>& out)
 {
     if (run.blocks.isEmpty())
         return;
-    QVarLengthArray<FileCache::Buffer, kMaxRunBlocks> buffers;
-    for (BlockData& block : run.blocks)
-        buffers.append({block.data.data(), block.data.size()});
-    const Result<qint64> read =
-        m_files.read(run.file, run.start, buffers.constData(), int(buffers.size()));
-    QList<BlockData> blocks = std::exchange(run.blocks, {});
+    const QList<BlockReadRequest> requests = std::exchange(run.blocks, {});
+    const int file = run.file;
+    const qint64 start = run.start;
     const qint64 length = run.end - run.start;
     run = {};
+    // From the page cache through a mapping when possible: the blocks are views into it, and
+    // the only copy left is the socket's (see BlockData for what may be done with them).
+    const Result<std::optional<FileCache::MappedRange>> mapped = m_files.map(file, start, length);
+    if (!mapped) {
+        fail(mapped.error());
+        for (const BlockReadRequest& request : requests)
+            emit blockReadFailed(request.tag, request.piece, request.offset);
+        return;
+    }
+    if (const std::optional<FileCache::MappedRange>& range = *mapped) {
+        const char* at = range->data;
+        for (const BlockReadRequest& request : requests) {
+            out.append({request.tag, request.piece, request.offset,
+                        QByteArray::fromRawData(at, request.length), range->keepAlive});
+            at += request.length;
+        }
+        return;
+    }
+    // Otherwise copied, with one call.
+    QList<BlockData> blocks;
+    blocks.reserve(requests.size());
+    QVarLengthArray<FileCache::Buffer, kMaxRunBlocks> buffers;
+    for (const BlockReadRequest& request : requests) {
+        blocks.append({request.tag, request.piece, request.offset,
+                       QByteArray(request.length, Qt::Uninitialized), nullptr});
+        buffers.append({blocks.last().data.data(), request.length});
+    }
+    const Result<qint64> read = m_files.read(file, start, buffers.constData(), int(buffers.size()));
     if (read && *read == length) {
         out.append(std::move(blocks));
         return;
     }
     if (!read) {
         fail(read.error());
-        for (const BlockData& block : std::as_const(blocks))
-            emit blockReadFailed(block.tag, block.piece, block.offset);
+        for (const BlockReadRequest& request : requests)
+            emit blockReadFailed(request.tag, request.piece, request.offset);
         return;
     }
     // Short: each block on its own, for the error to name the block that is missing.
-    for (const BlockData& block : std::as_const(blocks)) {
-        if (std::optional<BlockData> again =
-                readBlock({block.tag, block.piece, block.offset, int(block.data.size())}))
+    for (const BlockReadRequest& request : requests) {
+        if (std::optional<BlockData> again = readBlock(request))
             out.append(std::move(*again));
     }
 }
@@ -430,7 +454,7 @@ std::optional<BlockData> DiskWorker::readBlock(const BlockReadRequest& request)
         emit blockReadFailed(tag, piece, offset);
         return std::nullopt;
     }
-    return BlockData{tag, piece, offset, std::move(data)};
+    return BlockData{tag, piece, offset, std::move(data), nullptr};
 }
 
 void DiskWorker::saveResumeData(bool onlyIfChanged)

@@ -35,11 +35,19 @@ struct BlockReadRequest {
     int offset = 0;
     int length = 0;
 };
+// A block read for seeding. `data` may be a view (QByteArray::fromRawData) into a read-only
+// mapping of the file, which `mapping` keeps alive; it is null when `data` owns its bytes.
+// SAFETY: the bytes of a mapped block may only be handed to the kernel (PeerConnection's sendmsg
+// copies them), never read by user-space code: another program may truncate the file at any
+// time, and a read of a page past its new end raises SIGBUS, which kills the app (the kernel's
+// copy fails with EFAULT instead). Pass them on, count them, never look at them (no data(),
+// comparison, hash or copy). See FileCache::map().
 struct BlockData {
     quint64 tag = 0;
     int piece = 0;
     int offset = 0;
     QByteArray data;
+    std::shared_ptr<const void> mapping;
 };
 struct HashJob {
     quint64 token = 0;
@@ -117,17 +125,19 @@ private:
         qint64 end = 0;
         QList<const BlockWrite*> blocks;
     };
-    // Likewise for reads: requests contiguous in one file are read with one call.
+    // Likewise for reads: requests contiguous in one file are answered with one mapping (views
+    // into the page cache, no copy) or, where mapping is not possible, read with one call.
     struct ReadRun {
         int file = -1;
         qint64 start = 0;
         qint64 end = 0;
-        QList<BlockData> blocks;
+        QList<BlockReadRequest> blocks;
     };
     // 128 KiB per call: measured on ext4 (Linux 6.18), the disk thread spends about half as much
     // per GiB as with one call per block, while runs of 1 MiB cost twice as much again (the
     // blocks no longer sit in the CPU's cache when the kernel copies them).
     static constexpr int kMaxRunBlocks = 8;
+    static_assert(kMaxRunBlocks * FileLayout::kBlockSize <= FileCache::kMapWindowBytes);
 
     void writeRun(WriteRun& run);
     void blockWritten(int piece, int offset, const QByteArray& data);

@@ -13,6 +13,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #endif
+#ifdef Q_OS_LINUX
+#include <sys/mman.h>
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 // Linux 5.14; glibc defines it from 2.36 on
+#endif
+#endif
 
 #include <QVarLengthArray>
 
@@ -145,7 +151,40 @@ bool isUnlinked(QFile& file)
 }
 #endif
 
+#ifdef Q_OS_LINUX
+// Mapped windows on 64-bit Linux only: a 32-bit process has too little address space to spare,
+// and MADV_POPULATE_READ is Linux's.
+constexpr bool kCanMap = sizeof(void*) >= 8;
+
+qint64 pageSize()
+{
+    static const qint64 size = ::sysconf(_SC_PAGESIZE);
+    return size;
+}
+#else
+constexpr bool kCanMap = false;
+#endif
+
 } // namespace
+
+// A window's mapping, unmapped by whoever drops the last reference to it.
+struct FileCache::Mapping {
+    void* address = nullptr;
+    size_t length = 0;
+
+    Mapping(void* address, size_t length)
+        : address(address)
+        , length(length)
+    {}
+    ~Mapping()
+    {
+#ifdef Q_OS_LINUX
+        ::munmap(address, length);
+#endif
+    }
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+};
 
 FileCache::FileCache(torrent::FileList files, QString root, int maxOpen)
     : m_files(std::move(files))
@@ -179,9 +218,64 @@ void FileCache::close(Slot& slot)
 {
     if (slot.file >= 0)
         m_slotOfFile[size_t(slot.file)] = -1;
+    // Ranges handed out keep their windows alive; the next map() maps the file afresh (it may
+    // have been replaced: that is why it was closed).
+    dropWindows(slot);
     slot.handle.reset();
     slot.file = -1;
     slot.writable = false;
+    slot.unmappable = false;
+}
+
+int FileCache::mappedWindowCount() const
+{
+    size_t count = 0;
+    for (const Slot& slot : m_slots)
+        count += slot.windows.size();
+    return int(count);
+}
+
+qint64 FileCache::mappedBytes() const
+{
+    return m_mappedBytes;
+}
+
+FileCache::Window* FileCache::window(Slot& slot, qint64 index)
+{
+    for (Window& window : slot.windows) {
+        if (window.index == index)
+            return &window;
+    }
+    return nullptr;
+}
+
+void FileCache::dropWindows(Slot& slot)
+{
+    for (const Window& window : slot.windows)
+        m_mappedBytes -= window.length;
+    slot.windows.clear();
+}
+
+// Drops the least recently used windows until `room` more bytes fit under the cap.
+void FileCache::evictWindows(qint64 room)
+{
+    while (m_mappedBytes + room > kMaxMappedBytes) {
+        Slot* oldestSlot = nullptr;
+        qsizetype oldest = -1;
+        for (Slot& slot : m_slots) {
+            for (qsizetype i = 0; i < qsizetype(slot.windows.size()); ++i) {
+                if (!oldestSlot ||
+                    slot.windows[size_t(i)].lastUse < oldestSlot->windows[size_t(oldest)].lastUse) {
+                    oldestSlot = &slot;
+                    oldest = i;
+                }
+            }
+        }
+        if (!oldestSlot)
+            return;
+        m_mappedBytes -= oldestSlot->windows[size_t(oldest)].length;
+        oldestSlot->windows.erase(oldestSlot->windows.begin() + oldest);
+    }
 }
 
 FileCache::Slot& FileCache::freeSlot()
@@ -283,6 +377,81 @@ Result<qint64> FileCache::read(int file, qint64 offset, const Buffer* buffers, i
         return makeError(
             tr("Cannot read \"%1\": %2").arg(displayPath(filePath(file)), lastError()));
     return n;
+}
+
+Result<std::optional<FileCache::MappedRange>> FileCache::map(int file, qint64 offset, qint64 length)
+{
+    using Mapped = std::optional<MappedRange>;
+    if (!kCanMap || m_mapDisabled || length <= 0 || offset < 0)
+        return Mapped();
+    const qint64 index = offset / kMapWindowBytes;
+    const qint64 windowStart = index * kMapWindowBytes;
+    const qint64 windowLength = qMin(kMapWindowBytes, m_files.at(file).length - windowStart);
+    if (offset + length > windowStart + windowLength)
+        return Mapped(); // crosses the window's end (or the file's, in the torrent)
+    Result<QFile*> opened = open(file, Access::Read);
+    if (!opened)
+        return opened.error();
+    if (*opened == nullptr)
+        return Mapped(); // missing
+#ifdef Q_OS_LINUX
+    Slot& slot = m_slots[size_t(m_slotOfFile[size_t(file)])];
+    if (slot.unmappable)
+        return Mapped();
+    const int fd = slot.handle->handle();
+    // The range must be inside the file now: a page past the end is not populated, but the
+    // part of the last page past it is, as zeros. (A truncation from now on is another
+    // program's race: see the SAFETY note.)
+    struct stat info {};
+    if (::fstat(fd, &info) != 0)
+        return Mapped();
+    if (!S_ISREG(info.st_mode)) {
+        slot.unmappable = true; // a device, say: read() it
+        return Mapped();
+    }
+    if (info.st_size < offset + length)
+        return Mapped(); // short: read() finds out how short
+    Window* found = window(slot, index);
+    if (!found) {
+        const qint64 mappedLength = (windowLength + pageSize() - 1) / pageSize() * pageSize();
+        evictWindows(mappedLength);
+        void* address =
+            ::mmap(nullptr, size_t(windowLength), PROT_READ, MAP_SHARED, fd, off_t(windowStart));
+        if (address == MAP_FAILED) {
+            qCDebug(lcStorage) << "cannot map" << filePath(file) << "at" << windowStart << ":"
+                               << lastError() << "(reading it instead)";
+            slot.unmappable = true;
+            return Mapped();
+        }
+        slot.windows.push_back({index, mappedLength, 0,
+                                std::make_shared<const Mapping>(address, size_t(windowLength))});
+        m_mappedBytes += mappedLength;
+        found = &slot.windows.back();
+    }
+    found->lastUse = ++m_clock;
+    char* const base = static_cast<char*>(found->mapping->address);
+    const qint64 inWindow = offset - windowStart;
+    const qint64 firstPage = inWindow / pageSize() * pageSize();
+    const size_t populated = size_t(inWindow + length - firstPage);
+    if (::madvise(base + firstPage, populated, MADV_POPULATE_READ) != 0) {
+        if (errno == EINVAL) {
+            // Linux < 5.14 (or a file system that cannot): no mapping for this cache from now.
+            qCInfo(lcStorage) << "cannot populate file mappings:" << lastError()
+                              << "- seeding reads with preadv";
+            m_mapDisabled = true;
+            for (Slot& each : m_slots)
+                dropWindows(each);
+        } else {
+            // EFAULT: the file shrank since the fstat; EIO: unreadable. read() says which.
+            qCDebug(lcStorage) << "cannot populate" << filePath(file) << "at" << offset << ":"
+                               << lastError() << "(reading it instead)";
+        }
+        return Mapped();
+    }
+    return Mapped(MappedRange{base + inWindow, length, found->mapping});
+#else
+    return Mapped();
+#endif
 }
 
 Result<void> FileCache::write(int file, qint64 offset, const ConstBuffer* buffers, int count)

@@ -18,6 +18,7 @@ PieceStorage::PieceStorage(FileLayout layout, QByteArray pieceHashes, Options op
 {
     Q_ASSERT(diskThread && diskThread->isRunning());
     qRegisterMetaType<QList<BlockData>>();
+    qRegisterMetaType<std::shared_ptr<const void>>(); // blockRead(), should it cross threads
     qRegisterMetaType<QList<HashJob>>();
     if (options.resumeSaveIntervalMs > 0) {
         m_saveTimer.setInterval(options.resumeSaveIntervalMs);
@@ -34,7 +35,7 @@ PieceStorage::PieceStorage(FileLayout layout, QByteArray pieceHashes, Options op
     connect(m_worker, &DiskWorker::pieceVerified, this, &PieceStorage::onPieceVerified);
     connect(m_worker, &DiskWorker::blocksRead, this, [this](const QList<BlockData>& blocks) {
         for (const BlockData& block : blocks)
-            emit blockRead(block.tag, block.piece, block.offset, block.data);
+            emit blockRead(block.tag, block.piece, block.offset, block.data, block.mapping);
     });
     connect(m_worker, &DiskWorker::blockReadFailed, this, &PieceStorage::blockReadFailed);
     connect(m_worker, &DiskWorker::failed, this, &PieceStorage::onFailed);

@@ -29,7 +29,8 @@ class BlockHasher;
 // once: they validate their arguments synchronously, then post the work as a queued call; the
 // result comes back as a queued signal. The have-bitfield, state and error are mirrored here, so
 // the engine reads them without locks. Data crosses threads in implicitly shared QByteArrays: no
-// copy.
+// copy. Blocks read for seeding are not even copied out of the page cache: they are views into a
+// read-only mapping of the file, with a reference that keeps it mapped (see blockRead()).
 //
 // Lifecycle.
 //   PieceStorage storage(layout, pieceHashes, options, &diskThread);
@@ -38,7 +39,8 @@ class BlockHasher;
 //                              // usable resume data); checkFinished() -> Ready
 //   storage.writeBlock(p, o, data);   // a downloaded 16 KiB block; once every block of piece p
 //                                     // is written it is hashed: pieceVerified(p, ok)
-//   storage.readBlock(p, o, n, tag);  // for seeding a verified piece: blockRead(tag, p, o, data)
+//   storage.readBlock(p, o, n, tag);  // for seeding a verified piece:
+//                                     // blockRead(tag, p, o, data, keepAlive)
 //   storage.recheck();         // distrust everything and hash all pieces again
 //   storage.saveResumeData();  // also done periodically while anything changed, after each
 //                              // check, and when the storage is destroyed
@@ -99,7 +101,16 @@ signals:
     // hashed from disk.
     void checkFinished(int piecesHashed, bool cancelled);
     void pieceVerified(int piece, bool ok);
-    void blockRead(quint64 tag, int piece, int offset, const QByteArray& data);
+    // A block asked for with readBlock(). `data` may point into a read-only mapping of the file
+    // that only `keepAlive` keeps mapped: hold on to it for as long as `data` is used (null when
+    // `data` owns its bytes).
+    // SAFETY: such bytes may only be handed to the kernel (PeerConnection::sendPiece() with
+    // `keepAlive`: sendmsg copies them), never read in user space: if another program truncates
+    // the file, a read of a page past its new end raises SIGBUS and kills the app, whereas the
+    // kernel's copy fails with EFAULT. Every receiver of this signal must keep to that (tests
+    // may compare the bytes: nothing truncates their files).
+    void blockRead(quint64 tag, int piece, int offset, const QByteArray& data,
+                   const std::shared_ptr<const void>& keepAlive);
     void blockReadFailed(quint64 tag, int piece, int offset);
     void errorOccurred(const QString& message);
     void resumeDataSaved(bool ok);

@@ -6,9 +6,17 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
+#include <cstring>
 #include <memory>
+
+#ifdef Q_OS_UNIX
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 using namespace std::chrono_literals;
 using swarmshare::Bitfield;
@@ -76,6 +84,38 @@ struct Accepted {
                          });
     }
 };
+
+#ifdef Q_OS_UNIX
+// A block the way the storage hands out one from a file mapping: a QByteArray that does not
+// own its bytes, and the mapping they live in, unmapped (and `released` set) when the last
+// reference to it goes.
+struct MappedBlock {
+    QByteArray bytes;
+    std::shared_ptr<const void> keepAlive;
+};
+MappedBlock mappedBlock(int fd, qint64 length, bool* released)
+{
+    void* address = ::mmap(nullptr, size_t(length), PROT_READ, MAP_SHARED, fd, 0);
+    if (address == MAP_FAILED)
+        qFatal("mmap failed");
+    std::shared_ptr<const void> keepAlive(address, [length, released](const void* at) {
+        ::munmap(const_cast<void*>(at), size_t(length));
+        *released = true;
+    });
+    return {QByteArray::fromRawData(static_cast<const char*>(address), length),
+            std::move(keepAlive)};
+}
+
+// A file holding `block`, open for reading and writing.
+int blockFile(const QTemporaryDir& dir, const QByteArray& block)
+{
+    const QByteArray path = dir.filePath(QStringLiteral("block")).toLocal8Bit();
+    const int fd = ::open(path.constData(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || ::write(fd, block.constData(), size_t(block.size())) != block.size())
+        qFatal("cannot write the block file");
+    return fd;
+}
+#endif
 
 } // namespace
 
@@ -447,6 +487,90 @@ private slots:
         QCOMPARE(reported, expected.size());
         QVERIFY(closed.isEmpty());
     }
+
+#ifdef Q_OS_UNIX
+    void queuedMappedBlockIsKeptAliveUntilSent()
+    {
+        // The block's only owner is the reference the queue keeps: the caller dropped its
+        // bytes and mapping right after sendPiece(). It waits behind 900 blocks that a slow
+        // peer takes its time to read, then arrives intact, and the mapping goes once it left.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const int fd = blockFile(dir, blockOf(77));
+        RawPair pair = rawPeerPair(64 * 1024);
+        PeerConnection& client = *pair.client;
+        QSignalSpy closed(&client, &PeerConnection::disconnected);
+        QByteArray expected;
+        bool released = false;
+        for (int i = 0; i < 1000; ++i) {
+            const int piece = i % 4;
+            const qint64 begin = (i % 2) * 16384;
+            if (i == 900) {
+                MappedBlock mapped = mappedBlock(fd, 16384, &released);
+                client.sendPiece(piece, begin, mapped.bytes, std::move(mapped.keepAlive));
+                expected += WireCodec::encode(WireMessage::piece(piece, begin, blockOf(77)));
+                continue;
+            }
+            client.sendPiece(piece, begin, blockOf(i));
+            expected += WireCodec::encode(WireMessage::piece(piece, begin, blockOf(i)));
+        }
+        ::close(fd); // the mapping does not need the descriptor
+        QCoreApplication::processEvents();
+        QVERIFY2(client.bytesToWrite() > 100 * 16384,
+                 "the socket took too much; the test needs more");
+        QVERIFY(!released);
+
+        QByteArray received;
+        QTRY_VERIFY_WITH_TIMEOUT((received += pair.peer->readAll()).size() >= expected.size(),
+                                 30000);
+        QVERIFY(received == expected);
+        QTRY_COMPARE(client.bytesToWrite(), 0);
+        QVERIFY(released);
+        QVERIFY(closed.isEmpty());
+    }
+
+    void mappedBlockOfATruncatedFileDisconnectsCleanly()
+    {
+        // Another program cuts the shared file short while a block of it waits in the queue:
+        // sendmsg() cannot copy it (EFAULT, not a SIGBUS as a read of ours would get), and the
+        // connection ends with a reason that says what happened.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const int fd = blockFile(dir, blockOf(5));
+        RawPair pair = rawPeerPair(64 * 1024);
+        PeerConnection& client = *pair.client;
+        QSignalSpy closed(&client, &PeerConnection::disconnected);
+        bool released = false;
+        QByteArray before; // what may go out: the blocks before it, and its header at most
+        for (int i = 0; i < 300; ++i) {
+            client.sendPiece(i % 4, (i % 2) * 16384, blockOf(i));
+            before += WireCodec::encode(WireMessage::piece(i % 4, (i % 2) * 16384, blockOf(i)));
+        }
+        {
+            MappedBlock mapped = mappedBlock(fd, 16384, &released);
+            client.sendPiece(1, 0, mapped.bytes, std::move(mapped.keepAlive));
+            before += WireCodec::encodePieceHeader(1, 0, 16384);
+        }
+        client.sendHave(2);
+        QCOMPARE(::ftruncate(fd, 0), 0);
+        ::close(fd);
+        QByteArray received;
+        QTRY_VERIFY_WITH_TIMEOUT((received += pair.peer->readAll(), closed.size() == 1), 30000);
+        const QString reason = closed.at(0).at(0).toString();
+        QVERIFY2(reason.contains(QStringLiteral("changed on disk")), qPrintable(reason));
+        QCOMPARE(client.state(), PeerConnection::State::Closed);
+        QCOMPARE(client.bytesToWrite(), 0);
+        QVERIFY(released);
+        QTRY_VERIFY_WITH_TIMEOUT((received += pair.peer->readAll(),
+                                  pair.peer->state() == QAbstractSocket::UnconnectedState),
+                                 10000);
+        received += pair.peer->readAll();
+        QVERIFY(received.size() <= before.size());
+        QVERIFY(received == before.first(received.size()));
+        QCoreApplication::processEvents();
+        QCOMPARE(closed.size(), 1);
+    }
+#endif
 
     void peerClosingWithQueuedDataDisconnectsOnce()
     {

@@ -218,6 +218,42 @@ private slots:
         QCOMPARE(next.have(), bits(3, {0}));
     }
 
+    void fileTruncatedWhileSeedingIsAnError()
+    {
+        // Another program cuts b.bin short (at 40,000 bytes: in the middle of a page) while it is
+        // seeded, after a block of it was read (and its file mapped). A block that is still
+        // there is sent; one that is not fails as it always did, with the same message, rather
+        // than reaching the peer as zeros from the part of the last page past the new end.
+        const TorrentFixture fixture = twoFiles();
+        fixture.writeFiles(root());
+        PieceStorage& storage = m_harness->create(fixture, root(), resumePath());
+        QCOMPARE(StorageHarness::openAndWait(storage), 3);
+        QSignalSpy read(&storage, &PieceStorage::blockRead);
+        QVERIFY(storage.readBlock(1, 16384, 16384, 5));
+        QVERIFY(read.wait(10000));
+        QVERIFY(QFile::resize(fixture.path(root(), 1), 40000));
+
+        QVERIFY(storage.readBlock(1, 0, 16384, 6)); // b.bin [0, 16384): still there
+        QVERIFY(read.wait(10000));
+        QCOMPARE(read.at(1).at(0).toULongLong(), 6u);
+        // Compared in user space: safe here, the file no longer changes.
+        QVERIFY(read.at(1).at(3).toByteArray() == fixture.block(1, 0, 16384));
+
+        QSignalSpy failedRead(&storage, &PieceStorage::blockReadFailed);
+        QSignalSpy failed(&storage, &PieceStorage::errorOccurred);
+        QVERIFY(storage.readBlock(2, 0, 16384, 7)); // b.bin [32768, 49152): cut at 40,000
+        QVERIFY(failedRead.wait(10000));
+        QCOMPARE(failedRead.constFirst().at(0).toULongLong(), 7u);
+        QCOMPARE(read.size(), 2);
+        QCOMPARE(failed.size(), 1);
+        const QString message = failed.constFirst().at(0).toString();
+        QVERIFY2(message.contains(QStringLiteral("b.bin")) &&
+                     message.contains(QStringLiteral("shorter than expected")),
+                 qPrintable(message));
+        QCOMPARE(storage.state(), PieceStorage::State::Error);
+        QVERIFY(storage.have().all()); // nothing verified is marked bad
+    }
+
     void cannotCreateFolderIsAnError()
     {
         // Works as root too: a regular file sits where the folder must be created.

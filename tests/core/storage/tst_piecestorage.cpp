@@ -5,8 +5,10 @@
 
 #include <QSemaphore>
 #include <QSignalSpy>
+#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QVersionNumber>
 
 #include <algorithm>
 
@@ -51,6 +53,9 @@ bool writePiece(PieceStorage& storage, const TorrentFixture& fixture, int piece,
     return true;
 }
 
+// The block may be a view into a file mapping that the spy's copy of blockRead()'s keep-alive
+// holds: it is copied while the spy lives. (Reading mapped bytes in user space is safe in tests
+// only because nothing truncates their files: see PieceStorage::blockRead().)
 QByteArray readBlock(PieceStorage& storage, int piece, int offset, int length)
 {
     QSignalSpy read(&storage, &PieceStorage::blockRead);
@@ -58,7 +63,25 @@ QByteArray readBlock(PieceStorage& storage, int piece, int offset, int length)
         return {};
     if (read.constFirst().at(0).toULongLong() != 42)
         return {};
-    return read.constFirst().at(3).toByteArray();
+    const QByteArray view = read.constFirst().at(3).toByteArray();
+    return QByteArray(view.constData(), view.size());
+}
+
+// Whether blockRead()'s block `args` came from a file mapping (its keep-alive is set).
+bool isMapped(const QList<QVariant>& args)
+{
+    return args.at(4).value<std::shared_ptr<const void>>() != nullptr;
+}
+
+// What FileCache::map() needs: 64-bit Linux 5.14 or later (MADV_POPULATE_READ).
+bool canMap()
+{
+#ifdef Q_OS_LINUX
+    return sizeof(void*) >= 8 &&
+           QVersionNumber::fromString(QSysInfo::kernelVersion()) >= QVersionNumber(5, 14);
+#else
+    return false;
+#endif
 }
 
 QByteArray readFile(const QString& path)
@@ -167,6 +190,9 @@ private slots:
         }
         QVERIFY(storage.readBlock(2, 100, 999, 9)); // unaligned, after the run: a run of its own
         QTRY_COMPARE_WITH_TIMEOUT(read.size(), asked.size() + 1, 20000);
+        // Blocks are views into a mapping of the file where the kernel can populate one, which
+        // the spy keeps alive with its copy of each block's keep-alive. (Compared in user space:
+        // safe only because nothing truncates the test's files.)
         for (qsizetype i = 0; i < asked.size(); ++i) {
             const auto [piece, offset] = asked.at(i);
             const QList<QVariant>& args = read.at(i);
@@ -175,8 +201,10 @@ private slots:
             QCOMPARE(args.at(2).toInt(), offset);
             const int length = layout.blockSize(piece, offset / FileLayout::kBlockSize);
             QVERIFY(args.at(3).toByteArray() == fixture.block(piece, offset, length));
+            QCOMPARE(isMapped(args), canMap());
         }
         QCOMPARE(read.last().at(3).toByteArray(), fixture.block(2, 100, 999));
+        QCOMPARE(isMapped(read.last()), canMap());
     }
 
     void blocksOutOfOrderAreHashedFromDisk()
