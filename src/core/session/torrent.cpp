@@ -643,7 +643,11 @@ void Torrent::onBlock(Peer& peer, int piece, qint64 begin, const QByteArray& blo
         if (!m_storage->writeBlock(piece, int(begin), block))
             m_picker->pieceFailed(piece); // storage not ready: start the piece over later
     }
-    refill(peer);
+    // Requests go out in batches of an eighth of the pipeline rather than one per block that
+    // arrives: each pick sorts the pieces in progress, and the pipeline's slack (kQueueTimeMs
+    // beyond the round trip) covers the wait.
+    if (int(peer.requests.size()) + std::max(1, peer.queueTarget / 8) <= peer.queueTarget)
+        refill(peer);
 }
 
 void Torrent::onPieceVerified(int piece, bool ok)
