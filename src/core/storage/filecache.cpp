@@ -423,8 +423,10 @@ Result<std::optional<FileCache::MappedRange>> FileCache::map(int file, qint64 of
             slot.unmappable = true;
             return Mapped();
         }
+        const qint64 pages = mappedLength / pageSize();
         slot.windows.push_back({index, mappedLength, 0,
-                                std::make_shared<const Mapping>(address, size_t(windowLength))});
+                                std::make_shared<const Mapping>(address, size_t(windowLength)),
+                                std::vector<quint64>(size_t((pages + 63) / 64), 0)});
         m_mappedBytes += mappedLength;
         found = &slot.windows.back();
     }
@@ -432,6 +434,17 @@ Result<std::optional<FileCache::MappedRange>> FileCache::map(int file, qint64 of
     char* const base = static_cast<char*>(found->mapping->address);
     const qint64 inWindow = offset - windowStart;
     const qint64 firstPage = inWindow / pageSize() * pageSize();
+    const qint64 pageFirst = inWindow / pageSize();
+    const qint64 pageLast = (inWindow + length - 1) / pageSize();
+    const auto isPopulated = [found](qint64 page) {
+        return (found->populated[size_t(page / 64)] >> (page % 64)) & 1;
+    };
+    bool done = true;
+    for (qint64 page = pageFirst; page <= pageLast && done; ++page)
+        done = isPopulated(page);
+    // Populated once: should the kernel reclaim a page meanwhile, sendmsg faults it back in.
+    if (done)
+        return Mapped(MappedRange{base + inWindow, length, found->mapping});
     const size_t populated = size_t(inWindow + length - firstPage);
     if (::madvise(base + firstPage, populated, MADV_POPULATE_READ) != 0) {
         if (errno == EINVAL) {
@@ -448,6 +461,8 @@ Result<std::optional<FileCache::MappedRange>> FileCache::map(int file, qint64 of
         }
         return Mapped();
     }
+    for (qint64 page = pageFirst; page <= pageLast; ++page)
+        found->populated[size_t(page / 64)] |= quint64(1) << (page % 64);
     return Mapped(MappedRange{base + inWindow, length, found->mapping});
 #else
     return Mapped();

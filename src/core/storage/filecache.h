@@ -28,7 +28,8 @@ namespace swarmshare::storage {
 // in aligned windows of kMapWindowBytes, kept in a least-recently-used list of at most
 // kMaxMappedBytes per FileCache and dropped from it when their file is closed (deleted,
 // replaced, the open-file limit, closeAll). A window lives on, unmapped only when the last
-// MappedRange::keepAlive of it is gone, on whatever thread that happens. Only code that hands
+// MappedRange::keepAlive of it is gone, on whatever thread that happens. A range is populated
+// (read into memory, on the caller's thread) once per window. Only code that hands
 // the bytes to the kernel may use a mapped range: see map().
 // Not thread-safe: each thread that does I/O has its own FileCache.
 class FileCache {
@@ -132,6 +133,9 @@ private:
         qint64 length = 0;
         quint64 lastUse = 0;
         std::shared_ptr<const Mapping> mapping;
+        // The pages populated so far, a bit each: populating pages that are already mapped
+        // still walks and counts them, a cost the seeders of one file share on every block.
+        std::vector<quint64> populated;
     };
     struct Slot {
         int file = -1;

@@ -345,6 +345,28 @@ private slots:
         }
     }
 
+    // A range already populated is not populated again, but the file's size is still checked
+    // first: cut short since, it is read instead.
+    void populatedRangeOfAFileCutShortSinceIsReadInstead()
+    {
+        if (!canMap())
+            QSKIP("needs 64-bit Linux 5.14 or later");
+        FileCache cache(files(1, 100000), root(), 4);
+        writePattern(cache.filePath(0), 100000);
+        for (int round = 0; round < 2; ++round) {
+            const auto mapped = cache.map(0, 60000, 16384);
+            QVERIFY(mapped.ok() && mapped->has_value());
+            QCOMPARE(bytesOf(*mapped), pattern(60000, 16384));
+        }
+        QVERIFY(QFile::resize(cache.filePath(0), 70000));
+        const auto again = cache.map(0, 60000, 16384);
+        QVERIFY(again.ok());
+        QVERIFY(!again->has_value());
+        const auto before = cache.map(0, 50000, 16384); // still all there
+        QVERIFY(before.ok() && before->has_value());
+        QCOMPARE(bytesOf(*before), pattern(50000, 16384));
+    }
+
     void missingFileIsNotMapped()
     {
         FileCache cache(files(1, 100000), root(), 4);
