@@ -433,7 +433,6 @@ Result<std::optional<FileCache::MappedRange>> FileCache::map(int file, qint64 of
     found->lastUse = ++m_clock;
     char* const base = static_cast<char*>(found->mapping->address);
     const qint64 inWindow = offset - windowStart;
-    const qint64 firstPage = inWindow / pageSize() * pageSize();
     const qint64 pageFirst = inWindow / pageSize();
     const qint64 pageLast = (inWindow + length - 1) / pageSize();
     const auto isPopulated = [found](qint64 page) {
@@ -445,8 +444,9 @@ Result<std::optional<FileCache::MappedRange>> FileCache::map(int file, qint64 of
     // Populated once: should the kernel reclaim a page meanwhile, sendmsg faults it back in.
     if (done)
         return Mapped(MappedRange{base + inWindow, length, found->mapping});
-    const size_t populated = size_t(inWindow + length - firstPage);
-    if (::madvise(base + firstPage, populated, MADV_POPULATE_READ) != 0) {
+    const qint64 populateFrom = pageFirst * pageSize();
+    if (::madvise(base + populateFrom, size_t(inWindow + length - populateFrom),
+                  MADV_POPULATE_READ) != 0) {
         if (errno == EINVAL) {
             // Linux < 5.14 (or a file system that cannot): no mapping for this cache from now.
             qCInfo(lcStorage) << "cannot populate file mappings:" << lastError()

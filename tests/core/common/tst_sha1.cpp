@@ -10,7 +10,6 @@
 #include <vector>
 
 using swarmshare::Sha1;
-
 using swarmshare::test::randomBytes;
 
 namespace {
