@@ -97,13 +97,6 @@ QString lastError()
     return qt_error_string(errno);
 }
 
-// A file deleted (or replaced by a rename) while we hold it open can still be read and written
-// on Unix, silently: the data would go nowhere the user can see.
-bool isUnlinked(QFile& file)
-{
-    struct stat info {};
-    return ::fstat(file.handle(), &info) == 0 && info.st_nlink == 0;
-}
 #else
 qint64 readAt(QFile& file, qint64 offset, char* data, qint64 length)
 {
@@ -145,10 +138,6 @@ QString lastError()
     return QString();
 }
 
-bool isUnlinked(QFile& file)
-{
-    return !file.exists();
-}
 #endif
 
 #ifdef Q_OS_LINUX
@@ -185,6 +174,21 @@ struct FileCache::Mapping {
     Mapping(const Mapping&) = delete;
     Mapping& operator=(const Mapping&) = delete;
 };
+
+// A file deleted (or replaced by a rename) while we hold it open can still be read and written
+// on Unix, silently: the data would go nowhere the user can see. The same fstat tells map() how
+// long the file is.
+FileCache::FileCheck FileCache::checkFile(QFile& file)
+{
+#ifdef Q_OS_UNIX
+    struct stat info {};
+    if (::fstat(file.handle(), &info) != 0)
+        return {};
+    return {info.st_nlink == 0, S_ISREG(info.st_mode), qint64(info.st_size)};
+#else
+    return {!file.exists(), true, file.size()};
+#endif
+}
 
 FileCache::FileCache(torrent::FileList files, QString root, int maxOpen)
     : m_files(std::move(files))
@@ -327,10 +331,13 @@ Result<QFile*> FileCache::open(int file, Access access)
         Slot& slot = m_slots[size_t(index)];
         const bool check = !m_batching || slot.checkedInBatch != m_batch;
         slot.checkedInBatch = m_batch;
-        if (check && isUnlinked(*slot.handle)) {
-            close(slot);
-            return makeError(
-                tr("\"%1\" was deleted while in use").arg(displayPath(filePath(file))));
+        if (check) {
+            slot.checked = checkFile(*slot.handle);
+            if (slot.checked.unlinked) {
+                close(slot);
+                return makeError(
+                    tr("\"%1\" was deleted while in use").arg(displayPath(filePath(file))));
+            }
         }
         if (access == Access::Read || slot.writable) {
             slot.lastUse = ++m_clock;
@@ -349,6 +356,7 @@ Result<QFile*> FileCache::open(int file, Access access)
     slot.lastUse = ++m_clock;
     slot.checkedInBatch = m_batch;
     slot.handle = std::move(*opened);
+    slot.checked = checkFile(*slot.handle);
     m_slotOfFile[size_t(file)] = int(&slot - m_slots.data());
     return slot.handle.get();
 }
@@ -399,17 +407,14 @@ Result<std::optional<FileCache::MappedRange>> FileCache::map(int file, qint64 of
     if (slot.unmappable)
         return Mapped();
     const int fd = slot.handle->handle();
-    // The range must be inside the file now: a page past the end is not populated, but the
-    // part of the last page past it is, as zeros. (A truncation from now on is another
-    // program's race: see the SAFETY note.)
-    struct stat info {};
-    if (::fstat(fd, &info) != 0)
-        return Mapped();
-    if (!S_ISREG(info.st_mode)) {
+    // The range must be inside the file as open() last checked it (once per Batch): a page past
+    // the end is not populated, but the part of the last page past it is, as zeros. (A
+    // truncation from then on is another program's race: see the SAFETY note.)
+    if (!slot.checked.regular) {
         slot.unmappable = true; // a device, say: read() it
         return Mapped();
     }
-    if (info.st_size < offset + length)
+    if (slot.checked.size < offset + length)
         return Mapped(); // short: read() finds out how short
     Window* found = window(slot, index);
     if (!found) {
@@ -455,7 +460,7 @@ Result<std::optional<FileCache::MappedRange>> FileCache::map(int file, qint64 of
             for (Slot& each : m_slots)
                 dropWindows(each);
         } else {
-            // EFAULT: the file shrank since the fstat; EIO: unreadable. read() says which.
+            // EFAULT: the file shrank since the check; EIO: unreadable. read() says which.
             qCDebug(lcStorage) << "cannot populate" << filePath(file) << "at" << offset << ":"
                                << lastError() << "(reading it instead)";
         }

@@ -137,16 +137,24 @@ private:
         // still walks and counts them, a cost the seeders of one file share on every block.
         std::vector<quint64> populated;
     };
+    // What the deletion check of an open file found (one fstat).
+    struct FileCheck {
+        bool unlinked = false;
+        bool regular = false;
+        qint64 size = -1;
+    };
     struct Slot {
         int file = -1;
         bool writable = false;
         bool unmappable = false; // mmap failed for this file (or it is not a regular file)
         quint64 lastUse = 0;
         quint64 checkedInBatch = 0; // the batch that last checked the file for deletion
+        FileCheck checked;          // what that check found
         std::unique_ptr<QFile> handle;
         std::vector<Window> windows;
     };
 
+    static FileCheck checkFile(QFile& file);
     // Returns the open file, or nullptr for Access::Read when the file does not exist.
     Result<QFile*> open(int file, Access access);
     Result<std::unique_ptr<QFile>> openNew(int file, Access access) const;
