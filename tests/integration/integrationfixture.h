@@ -4,7 +4,7 @@
 
 #include "support/awaitreply.h"
 #include "support/files.h"
-#include "torrent/torrentcreator.h"
+#include "support/torrentbuilder.h"
 #include "tracker_client/trackerclient.h"
 
 #include <QElapsedTimer>
@@ -104,14 +104,7 @@ inline Result<torrent::CreatedTorrent> makeTorrent(const QString& path, qint64 s
 {
     if (!writeFile(path, randomBytes(size, seed)))
         return makeError(QStringLiteral("cannot write ") + path);
-    torrent::CreateOptions options;
-    options.sourcePath = path;
-    options.pieceLength = 16 * 1024;
-    options.trackers = {QStringLiteral("http://127.0.0.1:7070/announce")};
-    torrent::TorrentCreator creator(options);
-    if (Result<void> prepared = creator.prepare(); !prepared)
-        return prepared.error();
-    return creator.create();
+    return createTorrent(path, 16 * 1024, {QStringLiteral("http://127.0.0.1:7070/announce")});
 }
 
 } // namespace swarmshare::test

@@ -5,6 +5,7 @@
 #include "bencode/encoder.h"
 #include "bencode/value.h"
 #include "common/sha1.h"
+#include "torrent/torrentcreator.h"
 
 #include <QByteArrayList>
 #include <QFile>
@@ -85,6 +86,20 @@ inline bool writeBytes(const QString& path, const QByteArray& bytes)
     QFile file(path);
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
            file.write(bytes) == bytes.size() && file.flush();
+}
+
+// A real .torrent of the file or folder at `source`, hashed by TorrentCreator.
+inline Result<torrent::CreatedTorrent> createTorrent(const QString& source, qint64 pieceLength,
+                                                     const QStringList& trackers = {})
+{
+    torrent::CreateOptions options;
+    options.sourcePath = source;
+    options.pieceLength = pieceLength;
+    options.trackers = trackers;
+    torrent::TorrentCreator creator(options);
+    if (Result<void> prepared = creator.prepare(); !prepared)
+        return prepared.error();
+    return creator.create();
 }
 
 } // namespace swarmshare::test

@@ -5,7 +5,7 @@
 // without data, and the download queue.
 #include "session/session.h"
 #include "support/files.h"
-#include "torrent/torrentcreator.h"
+#include "support/torrentbuilder.h"
 
 #include <QDir>
 #include <QFile>
@@ -117,12 +117,7 @@ void SessionTest::initTestCase()
                             test::randomBytes(5 * 1024 * 1024 + 4567, 2)));
     QVERIFY(test::writeFile(album + QStringLiteral("/c.bin"),
                             test::randomBytes(2 * 1024 * 1024 + 7, 3)));
-    torrent::CreateOptions options;
-    options.sourcePath = album;
-    options.pieceLength = kPieceLength;
-    torrent::TorrentCreator creator(options);
-    QVERIFY(creator.prepare());
-    const Result<torrent::CreatedTorrent> created = creator.create();
+    const Result<torrent::CreatedTorrent> created = test::createTorrent(album, kPieceLength);
     QVERIFY(created);
     m_album = created->torrentFile;
     m_infoHash = created->infoHash;
@@ -259,12 +254,7 @@ void SessionTest::queueRunsOneDownloadAndSkipsAStalledOne()
     // the album behind it.
     const QString orphanPath = path(QStringLiteral("orphan.bin"));
     QVERIFY(test::writeFile(orphanPath, test::randomBytes(300 * 1024, 9)));
-    torrent::CreateOptions options;
-    options.sourcePath = orphanPath;
-    options.pieceLength = kPieceLength;
-    torrent::TorrentCreator creator(options);
-    QVERIFY(creator.prepare());
-    const Result<torrent::CreatedTorrent> orphan = creator.create();
+    const Result<torrent::CreatedTorrent> orphan = test::createTorrent(orphanPath, kPieceLength);
     QVERIFY(orphan);
 
     SessionOptions sessionOptions;
@@ -310,12 +300,7 @@ void SessionTest::keepsItsTorrentsAcrossRestarts()
     // A second torrent: one file.
     const QString single = path(QStringLiteral("single/notes.txt"));
     QVERIFY(test::writeFile(single, test::randomBytes(300 * 1024 + 5, 9)));
-    torrent::CreateOptions options;
-    options.sourcePath = single;
-    options.pieceLength = kPieceLength;
-    torrent::TorrentCreator creator(options);
-    QVERIFY(creator.prepare());
-    const Result<torrent::CreatedTorrent> notes = creator.create();
+    const Result<torrent::CreatedTorrent> notes = test::createTorrent(single, kPieceLength);
     QVERIFY(notes);
 
     SessionOptions persist;

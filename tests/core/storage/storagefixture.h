@@ -12,12 +12,25 @@
 #include <QFileInfo>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QSysInfo>
 #include <QThread>
 #include <QThreadPool>
+#include <QVersionNumber>
 
 #include <memory>
 
 namespace swarmshare::test {
+
+// What FileCache::map() needs: 64-bit Linux 5.14 or later (MADV_POPULATE_READ).
+inline bool canMap()
+{
+#ifdef Q_OS_LINUX
+    return sizeof(void*) >= 8 &&
+           QVersionNumber::fromString(QSysInfo::kernelVersion()) >= QVersionNumber(5, 14);
+#else
+    return false;
+#endif
+}
 
 struct TorrentFixture {
     storage::FileLayout layout;

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "storage/filecache.h"
+#include "storagefixture.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QVersionNumber>
 
 #include <unistd.h>
 
 using namespace swarmshare;
 using namespace swarmshare::storage;
+using swarmshare::test::canMap;
 
 class TestFileCache : public QObject {
     Q_OBJECT
@@ -23,17 +23,6 @@ private:
     QString root() const { return m_dir->path(); }
 
     static constexpr qint64 kWindow = FileCache::kMapWindowBytes;
-
-    // What map() needs: 64-bit Linux 5.14 or later (MADV_POPULATE_READ).
-    static bool canMap()
-    {
-#ifdef Q_OS_LINUX
-        return sizeof(void*) >= 8 &&
-               QVersionNumber::fromString(QSysInfo::kernelVersion()) >= QVersionNumber(5, 14);
-#else
-        return false;
-#endif
-    }
 
     static qint64 wholePages(qint64 bytes)
     {
@@ -86,10 +75,7 @@ private slots:
         QVERIFY(m_dir->isValid());
     }
 
-    void cleanup()
-    {
-        m_dir.reset();
-    }
+    void cleanup() { m_dir.reset(); }
 
     void missingFileReadsAsEmptyAndIsNotCreated()
     {

@@ -5,15 +5,14 @@
 
 #include <QSemaphore>
 #include <QSignalSpy>
-#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QVersionNumber>
 
 #include <algorithm>
 
 using namespace swarmshare;
 using namespace swarmshare::storage;
+using swarmshare::test::canMap;
 using swarmshare::test::StorageHarness;
 using swarmshare::test::TorrentFixture;
 
@@ -71,17 +70,6 @@ QByteArray readBlock(PieceStorage& storage, int piece, int offset, int length)
 bool isMapped(const QList<QVariant>& args)
 {
     return args.at(4).value<std::shared_ptr<const void>>() != nullptr;
-}
-
-// What FileCache::map() needs: 64-bit Linux 5.14 or later (MADV_POPULATE_READ).
-bool canMap()
-{
-#ifdef Q_OS_LINUX
-    return sizeof(void*) >= 8 &&
-           QVersionNumber::fromString(QSysInfo::kernelVersion()) >= QVersionNumber(5, 14);
-#else
-    return false;
-#endif
 }
 
 QByteArray readFile(const QString& path)
