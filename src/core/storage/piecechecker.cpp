@@ -8,8 +8,8 @@
 #include <QVarLengthArray>
 #include <QtConcurrent>
 
-#include <memory>
-#include <vector>
+#include <array>
+#include <span>
 
 namespace swarmshare::storage {
 
@@ -20,25 +20,40 @@ constexpr int kCheckerOpenFiles = 4;
 
 } // namespace
 
-// One piece being hashed from disk: its spans, where the reading is, and how it ended.
+// One piece being hashed from disk: where the reading is, and how it ended.
 struct PieceRead {
+    enum class State {
+        Reading,
+        Complete,
+        Incomplete, // data missing, or `error`
+    };
+
     int position = 0; // in PieceChecker::m_pieces
     FileSpans spans;
     qsizetype span = 0;
     qint64 done = 0; // bytes of spans[span] read
     std::optional<Sha1> sha;
     QByteArray buffer; // kept from piece to piece
-    bool finished = false;
-    bool complete = false; // all its data was there
+    State state = State::Reading;
     std::optional<Error> error;
+
+    void start(int at, FileSpans pieceSpans)
+    {
+        position = at;
+        spans = std::move(pieceSpans);
+        span = 0;
+        done = 0;
+        sha.emplace();
+        state = State::Reading;
+        error.reset();
+    }
 };
 
 namespace {
 
 // Hashes the pieces side by side (Sha1::addData over several messages), a chunk of each at a time.
 // Returns false when cancelled.
-bool hashFromDisk(FileCache& files, std::vector<std::unique_ptr<PieceRead>>& reads,
-                  const std::atomic<bool>& cancelled)
+bool hashFromDisk(FileCache& files, std::span<PieceRead> reads, const std::atomic<bool>& cancelled)
 {
     constexpr qint64 chunkSize = kHashChunk / Sha1::kMaxLanes;
     for (;;) {
@@ -46,33 +61,32 @@ bool hashFromDisk(FileCache& files, std::vector<std::unique_ptr<PieceRead>>& rea
             return false;
         QVarLengthArray<Sha1*, Sha1::kMaxLanes> hashes;
         QVarLengthArray<QByteArrayView, Sha1::kMaxLanes> chunks;
-        for (const std::unique_ptr<PieceRead>& read : reads) {
-            while (!read->finished && read->span < read->spans.size() &&
-                   read->done == read->spans.at(read->span).length) {
-                ++read->span;
-                read->done = 0;
-            }
-            if (read->finished)
+        for (PieceRead& read : reads) {
+            if (read.state != PieceRead::State::Reading)
                 continue;
-            if (read->span == read->spans.size()) {
-                read->finished = read->complete = true;
+            while (read.span < read.spans.size() && read.done == read.spans.at(read.span).length) {
+                ++read.span;
+                read.done = 0;
+            }
+            if (read.span == read.spans.size()) {
+                read.state = PieceRead::State::Complete;
                 continue;
             }
-            const FileSpan& span = read->spans.at(read->span);
-            const qint64 chunk = qMin(chunkSize, span.length - read->done);
-            if (read->buffer.size() < chunk)
-                read->buffer.resize(chunk);
+            const FileSpan& span = read.spans.at(read.span);
+            const qint64 chunk = qMin(chunkSize, span.length - read.done);
+            if (read.buffer.size() < chunk)
+                read.buffer.resize(chunk);
             const Result<qint64> got =
-                files.read(span.file, span.offset + read->done, read->buffer.data(), chunk);
+                files.read(span.file, span.offset + read.done, read.buffer.data(), chunk);
             if (!got || *got < chunk) {
                 if (!got)
-                    read->error = got.error();
-                read->finished = true;
+                    read.error = got.error();
+                read.state = PieceRead::State::Incomplete;
                 continue;
             }
-            read->done += chunk;
-            hashes.append(&*read->sha);
-            chunks.append(QByteArrayView(read->buffer.constData(), chunk));
+            read.done += chunk;
+            hashes.append(&*read.sha);
+            chunks.append(QByteArrayView(read.buffer.constData(), chunk));
         }
         if (hashes.isEmpty())
             return true;
@@ -125,28 +139,20 @@ void PieceChecker::runTask()
 {
     FileCache files(m_layout.files(), m_root, kCheckerOpenFiles);
     const int total = int(m_pieces.size());
-    std::vector<std::unique_ptr<PieceRead>> reads;
+    std::array<PieceRead, Sha1::kMaxLanes> reads;
     // Up to kMaxLanes consecutive pieces at a time, hashed side by side.
     for (int at = m_next.fetch_add(Sha1::kMaxLanes); at < total;
          at = m_next.fetch_add(Sha1::kMaxLanes)) {
-        const int count = qMin(at + Sha1::kMaxLanes, total) - at;
-        while (int(reads.size()) < count)
-            reads.push_back(std::make_unique<PieceRead>());
-        reads.resize(size_t(count)); // fewer only at the end
-        for (int lane = 0; lane < count; ++lane) {
-            PieceRead& read = *reads[size_t(lane)];
-            read.position = at + lane;
-            read.spans = m_layout.pieceSpans(m_pieces.at(at + lane));
-            read.span = 0;
-            read.done = 0;
-            read.sha.emplace();
-            read.finished = read.complete = false;
-            read.error.reset();
+        const std::span<PieceRead> group(reads.data(),
+                                         size_t(qMin(at + Sha1::kMaxLanes, total) - at));
+        for (size_t lane = 0; lane < group.size(); ++lane) {
+            const int position = at + int(lane);
+            group[lane].start(position, m_layout.pieceSpans(m_pieces.at(position)));
         }
-        if (!hashFromDisk(files, reads, m_cancelled))
+        if (!hashFromDisk(files, group, m_cancelled))
             break;
-        for (const std::unique_ptr<PieceRead>& read : reads)
-            record(*read);
+        for (PieceRead& read : group)
+            record(read);
     }
     // The last task out reports: every result is written by then.
     if (m_running.fetch_sub(1) == 1 && m_finished)
@@ -160,7 +166,7 @@ void PieceChecker::record(PieceRead& read)
         QMutexLocker lock(&m_errorMutex);
         if (!m_error)
             m_error = read.error;
-    } else if (read.complete) {
+    } else if (read.state == PieceRead::State::Complete) {
         m_hashed.fetch_add(1);
         const QByteArray digest = read.sha->result();
         if (m_hashes.isEmpty()) {
