@@ -268,8 +268,9 @@ for n in 1 "$seeder_count"; do
             "$(tr ' ' '\n' <<<"${wall[$client]}" | grep . | median)" "${med_cpu[$client]}" \
             "${heap_mib[$client]:--}" "$(calc "$(tr ' ' '\n' <<<"${rss[$client]}" | grep . | maximum) / 1024" 1)" \
             "$(tr ' ' '\n' <<<"${peers[$client]}" | grep . | median)"
-        printf '  %-10s %-11s   runs: MB/s %s; seeders CPU s/GiB (all seeders, median) %s\n' "" "" \
-            "${mbps[$client]% }" "$(tr ' ' '\n' <<<"${seed_cpu[$client]}" | grep . | median)"
+        printf '  %-10s %-11s   runs: MB/s %s; CPU s/GiB %s; seeders CPU s/GiB (all seeders, median) %s\n' \
+            "" "" "${mbps[$client]% }" "${cpu[$client]% }" \
+            "$(tr ' ' '\n' <<<"${seed_cpu[$client]}" | grep . | median)"
     done
     printf '  %-10s libtorrent connects to the seeders %.3f s after add_torrent (median; its session\n' "" \
         "$(tr ' ' '\n' <<<"$first" | grep . | median)"
